@@ -1,0 +1,1 @@
+"""What agents import: capture API, redaction, hash chain, publisher and disk spool."""

@@ -1,0 +1,221 @@
+"""Avro wire framings, told apart on decode by the first byte.
+
+* Confluent Schema Registry framing: ``0x00`` + 4-byte big-endian schema id + Avro body.
+  Ids come from a registry client (``confluent_kafka.schema_registry``), so Kafka Connect,
+  ksqlDB and ClickHouse's ``AvroConfluent`` read the topics.
+* Avro single-object encoding: ``0xC3 0x01`` + 8-byte little-endian CRC-64-AVRO fingerprint
+  + Avro body, with the schemas bundled; needs no registry.
+
+Serializers are callables ``serializer(record, ctx) -> bytes`` (confluent-kafka's
+convention), used with the plain ``Producer``. Decoding never raises anything but
+:class:`~tooltrail.errors.DecodeError` (or its :class:`SchemaValidationError` child).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any, Protocol
+
+from fastavro import schemaless_reader, schemaless_writer
+
+from tooltrail.errors import DecodeError, SchemaValidationError
+from tooltrail.schemas.registry import AvroSchema, SchemaSet, bundled
+
+CONFLUENT_MAGIC = 0x00
+SINGLE_OBJECT_MAGIC = b"\xc3\x01"
+_CONFLUENT_HEADER = struct.Struct(">bI")
+_SINGLE_OBJECT_HEADER_LEN = 10
+
+
+class RegistryClient(Protocol):
+    """The part of confluent-kafka's ``SchemaRegistryClient`` that framing uses."""
+
+    def register_schema(self, subject_name: str, schema: Any, normalize_schemas: bool = ...) -> int: ...
+
+    def get_schema(self, schema_id: int, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def _write(schema: AvroSchema, record: Mapping[str, Any], out: BytesIO) -> None:
+    try:
+        schemaless_writer(out, schema.parsed, record)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, struct.error) as exc:
+        raise SchemaValidationError(f"{schema.name}: {exc}") from exc
+
+
+class SingleObjectSerializer:
+    """Encodes records of one schema in Avro single-object encoding."""
+
+    def __init__(self, schema: AvroSchema) -> None:
+        self.schema = schema
+        self._header = SINGLE_OBJECT_MAGIC + schema.fingerprint
+
+    def __call__(self, record: Mapping[str, Any], ctx: object = None) -> bytes:
+        out = BytesIO()
+        out.write(self._header)
+        _write(self.schema, record, out)
+        return out.getvalue()
+
+
+class ConfluentSerializer:
+    """Encodes records of one schema in Confluent framing.
+
+    The schema is registered (or looked up) under ``subject`` once, at construction.
+    """
+
+    def __init__(self, schema: AvroSchema, *, registry: RegistryClient, subject: str) -> None:
+        from confluent_kafka.schema_registry import Schema  # noqa: PLC0415 - optional path
+
+        self.schema = schema
+        self.subject = subject
+        self.schema_id = registry.register_schema(subject, Schema(schema.expanded_json, "AVRO"))
+        self._header = _CONFLUENT_HEADER.pack(CONFLUENT_MAGIC, self.schema_id)
+
+    def __call__(self, record: Mapping[str, Any], ctx: object = None) -> bytes:
+        out = BytesIO()
+        out.write(self._header)
+        _write(self.schema, record, out)
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded record and the writer schema it was written with."""
+
+    record: dict[str, Any]
+    writer: AvroSchema
+    framing: str
+
+
+class Decoder:
+    """Decodes either framing into a record of the expected (reader) schema.
+
+    Args:
+        expect: full name of the record type the caller wants; data written with another
+            record type is refused with ``unexpected_schema``. ``None`` accepts any known type.
+        schemas: known writer schemas and current readers; defaults to the bundled set.
+        registry: a schema-registry client, needed only for Confluent-framed input.
+    """
+
+    def __init__(
+        self,
+        *,
+        expect: str | None = None,
+        schemas: SchemaSet | None = None,
+        registry: RegistryClient | None = None,
+    ) -> None:
+        self.expect = expect
+        self.schemas = schemas if schemas is not None else bundled()
+        self.registry = registry
+        self._by_id: dict[int, AvroSchema] = {}
+        self._reader_cache: dict[bytes, dict[str, Any] | None] = {}
+
+    def __call__(self, data: bytes, ctx: object = None) -> dict[str, Any]:
+        return self.decode(data).record
+
+    def decode(self, data: bytes) -> Decoded:
+        if not data:
+            raise DecodeError("truncated", "empty payload: no magic byte")
+        first = data[0]
+        if first == CONFLUENT_MAGIC:
+            if len(data) < _CONFLUENT_HEADER.size:
+                raise DecodeError(
+                    "truncated", f"Confluent framing needs 5 header bytes, got {len(data)}"
+                )
+            schema_id = _CONFLUENT_HEADER.unpack_from(data)[1]
+            writer = self._writer_for_id(schema_id)
+            return Decoded(self._read(writer, data, _CONFLUENT_HEADER.size), writer, "confluent")
+        if data[:2] == SINGLE_OBJECT_MAGIC:
+            if len(data) < _SINGLE_OBJECT_HEADER_LEN:
+                raise DecodeError(
+                    "truncated",
+                    f"single-object encoding needs 10 header bytes, got {len(data)}",
+                )
+            fp = data[2:_SINGLE_OBJECT_HEADER_LEN]
+            found = self.schemas.by_fingerprint(fp)
+            if found is None:
+                raise DecodeError(
+                    "unknown_schema",
+                    f"no known schema has fingerprint {fp.hex()} (CRC-64-AVRO, little-endian)",
+                )
+            return Decoded(
+                self._read(found, data, _SINGLE_OBJECT_HEADER_LEN), found, "single_object"
+            )
+        raise DecodeError(
+            "unknown_magic",
+            f"first bytes {data[:2].hex()} are neither Confluent (00) nor single-object (c301)",
+        )
+
+    def _writer_for_id(self, schema_id: int) -> AvroSchema:
+        cached = self._by_id.get(schema_id)
+        if cached is not None:
+            return cached
+        if self.registry is None:
+            raise DecodeError(
+                "no_registry", f"Confluent-framed record (schema id {schema_id}) but no registry"
+            )
+        try:
+            registered = self.registry.get_schema(schema_id)
+            schema = AvroSchema.from_json(registered.schema_str)
+        except Exception as exc:  # registry and network errors come in many types
+            raise DecodeError(
+                "unknown_schema", f"schema id {schema_id} not available from the registry: {exc}"
+            ) from exc
+        self._by_id[schema_id] = schema
+        return schema
+
+    def _reader_for(self, writer: AvroSchema) -> dict[str, Any] | None:
+        """The reader schema to resolve against, or None when it is the writer itself."""
+        if writer.fingerprint in self._reader_cache:
+            return self._reader_cache[writer.fingerprint]
+        if self.expect is not None and writer.name != self.expect:
+            raise DecodeError(
+                "unexpected_schema", f"expected {self.expect}, data was written as {writer.name}"
+            )
+        try:
+            reader = self.schemas.current(writer.name)
+        except Exception:
+            reader = writer
+        resolved = None if reader.fingerprint == writer.fingerprint else reader.parsed
+        self._reader_cache[writer.fingerprint] = resolved
+        return resolved
+
+    def _read(self, writer: AvroSchema, data: bytes, start: int) -> dict[str, Any]:
+        reader = self._reader_for(writer)
+        body = BytesIO(data)
+        body.seek(start)
+        try:
+            record: dict[str, Any] = schemaless_reader(body, writer.parsed, reader)
+        except (EOFError, StopIteration, struct.error) as exc:
+            raise DecodeError("truncated", f"{writer.name}: payload ends early ({exc})") from exc
+        except Exception as exc:  # fastavro raises many types on garbage input
+            raise DecodeError(
+                "malformed", f"{writer.name}: body does not decode: {type(exc).__name__}: {exc}"
+            ) from exc
+        if body.tell() != len(data):
+            raise DecodeError(
+                "trailing_bytes",
+                f"{writer.name}: {len(data) - body.tell()} bytes left after the record",
+            )
+        if not isinstance(record, dict):
+            raise SchemaValidationError(f"{writer.name}: decoded value is not a record")
+        return record
+
+
+def single_object_serializer(name: str, schemas: SchemaSet | None = None) -> SingleObjectSerializer:
+    """The single-object serializer of a bundled record type (by full name)."""
+    return SingleObjectSerializer((schemas or bundled()).current(name))
+
+
+__all__ = [
+    "CONFLUENT_MAGIC",
+    "SINGLE_OBJECT_MAGIC",
+    "ConfluentSerializer",
+    "Decoded",
+    "Decoder",
+    "RegistryClient",
+    "SingleObjectSerializer",
+    "single_object_serializer",
+]

@@ -1,0 +1,129 @@
+"""The bundled Avro schemas, their canonical forms and CRC-64-AVRO fingerprints.
+
+A :class:`SchemaSet` knows every writer schema a reader may meet (by fingerprint, for
+single-object encoding) and the current reader schema of each record name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from fastavro import parse_schema
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+from tooltrail.errors import ConfigError
+
+TOOL_CALL_EVENT = "io.tooltrail.v1.ToolCallEvent"
+ENRICHED_TOOL_CALL_EVENT = "io.tooltrail.v1.EnrichedToolCallEvent"
+ALERT = "io.tooltrail.v1.Alert"
+DEAD_LETTER = "io.tooltrail.v1.DeadLetter"
+
+# Files in dependency order: a schema may refer to named types defined by an earlier one.
+_BUNDLED_FILES = (
+    "tool_call_event.avsc",
+    "enriched_tool_call_event.avsc",
+    "alert.avsc",
+    "dead_letter.avsc",
+)
+
+
+@dataclass(frozen=True)
+class AvroSchema:
+    """One parsed Avro record schema with its identity on the wire.
+
+    Attributes:
+        name: the record's full name.
+        parsed: fastavro's parsed schema (parse once, write and read many times).
+        canonical: the Parsing Canonical Form, which registries and fingerprints use.
+        fingerprint: CRC-64-AVRO of the canonical form, 8 bytes little-endian.
+    """
+
+    name: str
+    parsed: dict[str, Any] = field(repr=False)
+    canonical: str = field(repr=False)
+    fingerprint: bytes
+
+    @classmethod
+    def from_json(
+        cls, schema: dict[str, Any] | str, *, named: dict[str, Any] | None = None
+    ) -> AvroSchema:
+        raw = json.loads(schema) if isinstance(schema, str) else schema
+        try:
+            parsed = parse_schema(raw, named_schemas=named if named is not None else {})
+        except Exception as exc:  # fastavro raises several types for a bad schema
+            raise ConfigError(f"invalid Avro schema: {exc}") from exc
+        canonical = to_parsing_canonical_form(parsed)
+        return cls(
+            name=parsed["name"],
+            parsed=parsed,
+            canonical=canonical,
+            fingerprint=bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO")),
+        )
+
+    @property
+    def expanded_json(self) -> str:
+        """Self-contained JSON (named types inlined, defaults and docs kept) for a registry."""
+        return json.dumps(_strip_internal(self.parsed))
+
+
+def _strip_internal(node: Any) -> Any:
+    """Drop fastavro's bookkeeping keys (``__fastavro_parsed`` ...) from a parsed schema."""
+    if isinstance(node, dict):
+        return {k: _strip_internal(v) for k, v in node.items() if not k.startswith("__")}
+    if isinstance(node, list):
+        return [_strip_internal(v) for v in node]
+    return node
+
+
+class SchemaSet:
+    """Writer schemas by fingerprint and the reader schema of each record name."""
+
+    def __init__(self, schemas: tuple[AvroSchema, ...] = ()) -> None:
+        self._by_fingerprint: dict[bytes, AvroSchema] = {}
+        self._current: dict[str, AvroSchema] = {}
+        for schema in schemas:
+            self.add(schema)
+
+    def add(self, schema: AvroSchema, *, current: bool = True) -> None:
+        """Know ``schema`` as a writer; make it the reader of its name when ``current``."""
+        self._by_fingerprint[schema.fingerprint] = schema
+        if current or schema.name not in self._current:
+            self._current[schema.name] = schema
+
+    def by_fingerprint(self, fp: bytes) -> AvroSchema | None:
+        return self._by_fingerprint.get(fp)
+
+    def current(self, name: str) -> AvroSchema:
+        try:
+            return self._current[name]
+        except KeyError:
+            raise ConfigError(f"no schema named {name!r}; known: {sorted(self._current)}") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._current)
+
+    def copy(self) -> SchemaSet:
+        clone = SchemaSet()
+        clone._by_fingerprint = dict(self._by_fingerprint)
+        clone._current = dict(self._current)
+        return clone
+
+
+def read_bundled_json(filename: str) -> dict[str, Any]:
+    """The JSON of one bundled ``.avsc`` file."""
+    text = resources.files("tooltrail.schemas").joinpath("avro", filename).read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def bundled() -> SchemaSet:
+    """The schemas shipped inside tooltrail.schemas (parsed once per process)."""
+    named: dict[str, Any] = {}
+    return SchemaSet(
+        tuple(AvroSchema.from_json(read_bundled_json(f), named=named) for f in _BUNDLED_FILES)
+    )

@@ -1,0 +1,22 @@
+"""Maps the design card's top-level folders into the ``tooltrail`` namespace.
+
+Metadata lives in pyproject.toml; this file only computes the package list, because
+setuptools' declarative ``packages.find`` cannot discover subpackages under several roots.
+"""
+
+from setuptools import find_packages, setup
+
+ROOTS = {
+    "tooltrail": "core",
+    "tooltrail.producer": "producer",
+    "tooltrail.schemas": "schemas",
+    "tooltrail.stream_processors": "stream_processors",
+    "tooltrail.sinks": "sinks",
+}
+
+packages: list[str] = []
+for name, folder in ROOTS.items():
+    packages.append(name)
+    packages.extend(f"{name}.{sub}" for sub in find_packages(folder))
+
+setup(packages=packages, package_dir=ROOTS)

@@ -1,0 +1,1 @@
+"""Sinks: the ClickHouse sink, DDL migrations and query helpers."""

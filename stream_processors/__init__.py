@@ -1,0 +1,1 @@
+"""Stream processors: pure enrichers and detection engine, thin Faust agents around them."""
