@@ -1,0 +1,75 @@
+"""Configuration of the processors worker: a plain keyword-only value object.
+
+The CLI builds it from ``TOOLTRAIL_*`` settings; library code never reads the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tooltrail.errors import ConfigError
+
+RAW_TOPIC = "tooltrail.toolcalls.v1"
+ENRICHED_TOPIC = "tooltrail.toolcalls.enriched.v1"
+ALERTS_TOPIC = "tooltrail.alerts.v1"
+DEADLETTER_TOPIC = "tooltrail.deadletter.v1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Topics:
+    """Names of the four topics the processors read and write."""
+
+    raw: str = RAW_TOPIC
+    enriched: str = ENRICHED_TOPIC
+    alerts: str = ALERTS_TOPIC
+    deadletter: str = DEADLETTER_TOPIC
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcessorConfig:
+    """Everything the Faust app factory needs.
+
+    Attributes:
+        bootstrap_servers: ``host:port[,host:port]`` of the Kafka cluster.
+        app_id: Faust application id: the consumer group and the changelog topic prefix.
+        store: ``memory://`` (tests) or ``rocksdb://`` (production) for the state tables.
+        datadir: where Faust keeps RocksDB tables; one directory per worker process.
+        web_port: port of the metrics and health endpoint; ``0`` disables the web server.
+        partitions: partitions of the raw topic (and therefore of the table changelogs).
+        batch_size: at most this many records per pipeline call.
+        batch_within: seconds to wait for a batch to fill before processing what is there.
+        max_record_bytes: larger raw records are dead-lettered as ``oversized``.
+        session_timeout: consumer-group session timeout; how long a ``kill -9``-ed worker
+            keeps its partitions before the group gives them to another.
+        worker_name: recorded in dead letters, to tell which process refused a record.
+    """
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    app_id: str = "tooltrail-processors"
+    store: str = "rocksdb://"
+    datadir: Path = field(default_factory=lambda: Path("var/processors"))
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    partitions: int = 8
+    replication_factor: int = 1
+    batch_size: int = 1000
+    batch_within: float = 0.05
+    max_record_bytes: int = 1_048_576
+    session_timeout: float = 10.0
+    heartbeat_interval: float = 1.0
+    commit_interval: float = 1.0
+    worker_name: str | None = None
+    topics: Topics = field(default_factory=Topics)
+
+    def __post_init__(self) -> None:
+        if not self.store.startswith(("memory://", "rocksdb://")):
+            raise ConfigError(f"store must be memory:// or rocksdb://, not {self.store!r}")
+        if self.partitions < 1:
+            raise ConfigError("partitions must be at least 1")
+        if self.batch_size < 1 or self.batch_within <= 0:
+            raise ConfigError("batch_size must be >= 1 and batch_within > 0")
+        if self.max_record_bytes < 1:
+            raise ConfigError("max_record_bytes must be positive")
+        if not 0 <= self.web_port <= 65535:
+            raise ConfigError(f"web_port out of range: {self.web_port}")

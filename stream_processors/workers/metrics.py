@@ -1,0 +1,82 @@
+"""Prometheus metrics of the processors worker, in a registry of its own.
+
+Served in text format by the Faust web endpoint (``/metrics``); lag is computed when
+scraped, from the consumer's high-water marks and read offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from tooltrail.stream_processors.workers.pipeline import BatchResult
+
+LagSource = Callable[[], Mapping[int, int]]
+
+
+class ProcessorMetrics:
+    """Counters for processed, enriched, dead-lettered and alerted records, and lag."""
+
+    def __init__(self, *, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.processed = Counter(
+            "tooltrail_processor_records", "Raw records taken from the raw topic.", registry=r
+        )
+        self.enriched = Counter(
+            "tooltrail_processor_enriched", "Enriched events produced.", registry=r
+        )
+        self.replayed = Counter(
+            "tooltrail_processor_replayed",
+            "Records re-read after a restart that the stored state already included.",
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "tooltrail_processor_dead_letters",
+            "Records sent to the dead-letter topic, by stage and reason.",
+            ["stage", "reason"],
+            registry=r,
+        )
+        self.alerts = Counter(
+            "tooltrail_processor_alerts",
+            "Alerts produced, by kind, rule and severity.",
+            ["kind", "rule_id", "severity"],
+            registry=r,
+        )
+        self.batches = Counter(
+            "tooltrail_processor_batches", "Batches handed to the pipeline.", registry=r
+        )
+        self.send_retries = Counter(
+            "tooltrail_processor_send_retries",
+            "Output records sent again after a failed delivery.",
+            registry=r,
+        )
+        self.lag = Gauge(
+            "tooltrail_processor_lag",
+            "Records in the raw topic not yet read, by assigned partition.",
+            ["partition"],
+            registry=r,
+        )
+        self._lag_source: LagSource | None = None
+
+    def observe(self, result: BatchResult) -> None:
+        self.batches.inc()
+        self.processed.inc(result.processed)
+        self.enriched.inc(len(result.enriched))
+        if result.replayed:
+            self.replayed.inc(result.replayed)
+        for (stage, reason), n in result.dead_by.items():
+            self.dead_letters.labels(stage=stage, reason=reason).inc(n)
+        for (kind, rule_id, severity), n in result.alerts_by.items():
+            self.alerts.labels(kind=kind, rule_id=rule_id, severity=severity).inc(n)
+
+    def set_lag_source(self, source: LagSource) -> None:
+        self._lag_source = source
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric, lag refreshed."""
+        if self._lag_source is not None:
+            self.lag.clear()
+            for partition, lag in self._lag_source().items():
+                self.lag.labels(partition=str(partition)).set(lag)
+        return generate_latest(self.registry)

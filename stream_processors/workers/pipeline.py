@@ -1,0 +1,247 @@
+"""The pure batch pipeline the Faust agent calls: raw records in, output records out.
+
+No event loop, no Kafka: a batch of :class:`RawRecord` and the stored per-session state go
+in; encoded enriched events, alerts and dead letters, the new per-session state and the
+counts come out. Every record ends in exactly one place: an enriched event (plus any
+alerts), a dead letter, or ``replayed`` (already applied to the stored state before a crash,
+see :class:`SessionState`).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+from tooltrail.errors import DecodeError
+from tooltrail.schemas import (
+    ALERT,
+    DEAD_LETTER,
+    ENRICHED_TOOL_CALL_EVENT,
+    TOOL_CALL_EVENT,
+    Decoder,
+    single_object_serializer,
+)
+
+Record = dict[str, Any]
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record of the raw topic, as the consumer saw it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One encoded record to produce."""
+
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(slots=True)
+class SessionState:
+    """What survives a restart for one session: the analyzer state and a replay marker.
+
+    ``last_offset`` is the raw-topic offset of the last record applied to ``data``. A worker
+    that crashes after saving state but before committing its consumer offset re-reads
+    those records; they are recognised by their offset and not applied twice (their outputs
+    were delivered before the state was saved).
+    """
+
+    last_offset: int = -1
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps({"last_offset": self.last_offset, "data": self.data})
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | None) -> SessionState:
+        if not raw:
+            return cls()
+        loaded = orjson.loads(raw)
+        return cls(last_offset=int(loaded["last_offset"]), data=dict(loaded["data"]))
+
+
+class SessionAnalyzer(Protocol):
+    """The stateful per-session logic: chain verification, enrichment and detection."""
+
+    def handle(self, event: Record) -> tuple[Record, list[Record]]:
+        """Return the enriched event and the alerts (Avro dicts) this event raises."""
+        ...
+
+    def dump(self) -> dict[str, Any]:
+        """The state to store, JSON-serializable."""
+        ...
+
+
+AnalyzerFactory = Callable[[str, dict[str, Any]], SessionAnalyzer]
+# (session_id, the record that first needs it) -> the session's stored state
+StateLoader = Callable[[str, "RawRecord"], SessionState]
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one pipeline call produced."""
+
+    enriched: list[Output] = field(default_factory=list)
+    alerts: list[Output] = field(default_factory=list)
+    dead_letters: list[Output] = field(default_factory=list)
+    states: dict[str, SessionState] = field(default_factory=dict)
+    processed: int = 0
+    replayed: int = 0
+    dead_by: Counter[tuple[str, str]] = field(default_factory=Counter)
+    alerts_by: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    alert_records: list[Record] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Pipeline:
+    """Decode, validate, verify, enrich and detect a batch of raw records.
+
+    Args:
+        analyzer_factory: builds the per-session analyzer from ``(session_id, stored data)``.
+        decoder: decodes both framings; defaults to one expecting ToolCallEvent.
+        max_record_bytes: larger values are dead-lettered as ``oversized`` undecoded.
+        worker: a name written into dead letters.
+        clock: source of ``failed_at`` timestamps.
+    """
+
+    def __init__(
+        self,
+        *,
+        analyzer_factory: AnalyzerFactory,
+        decoder: Decoder | None = None,
+        max_record_bytes: int = 1_048_576,
+        worker: str | None = None,
+        clock: Clock = _now,
+    ) -> None:
+        self.analyzer_factory = analyzer_factory
+        self.decoder = decoder if decoder is not None else Decoder(expect=TOOL_CALL_EVENT)
+        self.max_record_bytes = max_record_bytes
+        self.worker = worker
+        self.clock = clock
+        self._enc_enriched = single_object_serializer(ENRICHED_TOOL_CALL_EVENT)
+        self._enc_alert = single_object_serializer(ALERT)
+        self._enc_dead = single_object_serializer(DEAD_LETTER)
+
+    def process(self, records: Iterable[RawRecord], load_state: StateLoader) -> BatchResult:
+        """Run a batch; ``load_state(session_id, record)`` returns a session's stored state."""
+        result = BatchResult()
+        analyzers: dict[str, SessionAnalyzer] = {}
+        for record in records:
+            result.processed += 1
+            event = self._decode(record, result)
+            if event is None:
+                continue
+            session_id: str = event["session_id"]
+            state = result.states.get(session_id)
+            if state is None:
+                state = load_state(session_id, record)
+                result.states[session_id] = state
+            if record.offset <= state.last_offset:
+                result.replayed += 1
+                continue
+            analyzer = analyzers.get(session_id)
+            if analyzer is None:
+                analyzer = self.analyzer_factory(session_id, state.data)
+                analyzers[session_id] = analyzer
+            try:
+                enriched, alerts = analyzer.handle(event)
+                enriched_value = self._enc_enriched(enriched)
+                alert_values = [self._enc_alert(alert) for alert in alerts]
+            except Exception as exc:  # a rule or enricher bug must not stop the stream
+                self._dead(record, result, "analyze", "exception", _describe(exc))
+                state.last_offset = record.offset
+                continue
+            key = session_id.encode()
+            result.enriched.append(Output(key, enriched_value))
+            for alert, value in zip(alerts, alert_values, strict=True):
+                result.alerts.append(Output(key, value))
+                result.alert_records.append(alert)
+                result.alerts_by[
+                    (str(alert["kind"]), alert["rule_id"], str(alert["severity"]))
+                ] += 1
+            state.last_offset = record.offset
+        for session_id, analyzer in analyzers.items():
+            result.states[session_id].data = analyzer.dump()
+        # Sessions whose every record was dead-lettered or replayed keep their stored state.
+        result.states = {sid: st for sid, st in result.states.items() if sid in analyzers}
+        return result
+
+    def _decode(self, record: RawRecord, result: BatchResult) -> Record | None:
+        value = record.value
+        if value is None:
+            self._dead(record, result, "decode", "null_value", "record has no value (tombstone)")
+            return None
+        if len(value) > self.max_record_bytes:
+            self._dead(
+                record,
+                result,
+                "decode",
+                "oversized",
+                f"{len(value)} bytes exceeds the limit of {self.max_record_bytes}",
+            )
+            return None
+        try:
+            event = self.decoder.decode(value).record
+        except DecodeError as exc:
+            stage = "validate" if exc.reason == "schema_invalid" else "decode"
+            self._dead(record, result, stage, exc.reason, exc.detail)
+            return None
+        problem = _validate(event)
+        if problem is not None:
+            self._dead(record, result, "validate", "schema_invalid", problem)
+            return None
+        return event
+
+    def _dead(
+        self, record: RawRecord, result: BatchResult, stage: str, reason: str, message: str
+    ) -> None:
+        letter = {
+            "original": record.value or b"",
+            "original_key": record.key,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "stage": stage,
+            "reason": reason,
+            "error_message": message[:4096],
+            "failed_at": self.clock(),
+            "worker": self.worker,
+        }
+        result.dead_letters.append(Output(record.key, self._enc_dead(letter)))
+        result.dead_by[(stage, reason)] += 1
+
+
+def _validate(event: Mapping[str, Any]) -> str | None:
+    """Checks the Avro schema cannot express; ``None`` when the event is acceptable."""
+    if not event.get("session_id"):
+        return "session_id is empty"
+    if event.get("seq", 0) < 1:
+        return f"seq must be >= 1, got {event.get('seq')}"
+    if not event.get("event_id"):
+        return "event_id is empty"
+    if not event.get("event_hash"):
+        return "event_hash is empty"
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" at {where[0].filename}:{where[0].lineno}" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
