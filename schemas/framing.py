@@ -20,7 +20,6 @@ from io import BytesIO
 from typing import Any, Protocol
 
 from fastavro import schemaless_reader, schemaless_writer
-
 from tooltrail.errors import DecodeError, SchemaValidationError
 from tooltrail.schemas.registry import AvroSchema, SchemaSet, bundled
 
@@ -33,7 +32,9 @@ _SINGLE_OBJECT_HEADER_LEN = 10
 class RegistryClient(Protocol):
     """The part of confluent-kafka's ``SchemaRegistryClient`` that framing uses."""
 
-    def register_schema(self, subject_name: str, schema: Any, normalize_schemas: bool = ...) -> int: ...
+    def register_schema(
+        self, subject_name: str, schema: Any, normalize_schemas: bool = ...
+    ) -> int: ...
 
     def get_schema(self, schema_id: int, *args: Any, **kwargs: Any) -> Any: ...
 

@@ -12,7 +12,6 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from tooltrail.schemas.canonical import ensure_utc
 
 

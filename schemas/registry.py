@@ -14,7 +14,6 @@ from typing import Any
 
 from fastavro import parse_schema
 from fastavro.schema import fingerprint, to_parsing_canonical_form
-
 from tooltrail.errors import ConfigError
 
 TOOL_CALL_EVENT = "io.tooltrail.v1.ToolCallEvent"
@@ -29,6 +28,11 @@ _BUNDLED_FILES = (
     "alert.avsc",
     "dead_letter.avsc",
 )
+
+
+def crc64_fingerprint(canonical: str) -> bytes:
+    """CRC-64-AVRO of a Parsing Canonical Form, as the 8 little-endian bytes on the wire."""
+    return bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,14 @@ class AvroSchema:
             parsed = parse_schema(raw, named_schemas=named if named is not None else {})
         except Exception as exc:  # fastavro raises several types for a bad schema
             raise ConfigError(f"invalid Avro schema: {exc}") from exc
+        if not isinstance(parsed, dict) or parsed.get("type") != "record":
+            raise ConfigError("a tooltrail schema must be an Avro record")
         canonical = to_parsing_canonical_form(parsed)
         return cls(
             name=parsed["name"],
             parsed=parsed,
             canonical=canonical,
-            fingerprint=bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO")),
+            fingerprint=crc64_fingerprint(canonical),
         )
 
     @property

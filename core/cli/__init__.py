@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 
 import click
-
 from tooltrail import __version__
 
 # (module, attribute) of each command group; a module that is missing from this build
