@@ -1,0 +1,193 @@
+"""Integration-test fixtures: a real Kafka broker and unique topics per test.
+
+* Every test under tests/integration is marked ``integration`` automatically.
+* ``kafka_bootstrap`` (session): ``host:port`` of a broker that answers. A broker already
+  answering on ``TOOLTRAIL_BOOTSTRAP_SERVERS`` (default 127.0.0.1:9092) is reused; otherwise
+  the local broker is started with ``tooltrail.local.LocalKafka`` (the code behind
+  ``tooltrail kafka start``) and stopped at the end of the session, unless another test
+  session on the machine still uses it (leases). A broker started by ``tooltrail kafka
+  start`` is never stopped by the tests.
+* ``kafka_client_config``: a fresh confluent-kafka config dict (bootstrap + a Python logger,
+  so librdkafka does not write to stderr); add your own keys.
+* ``unique_topic``: a factory ``unique_topic(prefix=None, *, partitions=1, config=None) -> str``
+  that creates a new topic named ``test.<test name>.<random>`` and waits until its partitions
+  have leaders. The topics are deleted when the test ends.
+
+The broker is started at collection time when a selected test needs it, so the first
+download of the jars (minutes on a slow network) does not count against a test's timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tooltrail.errors import ServiceError, TooltrailError
+from tooltrail.local import (
+    LocalKafka,
+    acquire_lease,
+    broker_answers,
+    live_leases,
+    release_lease,
+)
+from tooltrail.settings import Settings
+
+_HERE = Path(__file__).parent
+_LOG = logging.getLogger("tooltrail.tests.kafka")
+_FIRST_START_TIMEOUT = 900.0  # seconds; a first start also fetches the jars with Maven
+
+
+@dataclass
+class _Provision:
+    """The broker this test session uses, and whether it must stop it."""
+
+    bootstrap: str = ""
+    broker: LocalKafka | None = None
+    lease: Path | None = None
+    error: TooltrailError | None = None
+    done: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+_KEY = pytest.StashKey[_Provision]()
+
+
+def _provision(config: pytest.Config) -> _Provision:
+    prov = config.stash.setdefault(_KEY, _Provision())
+    if prov.done:
+        return prov
+    prov.done = True
+    settings = Settings()
+    prov.bootstrap = settings.bootstrap_servers
+    broker = LocalKafka.from_settings(settings, logger=_LOG)
+    try:
+        if broker_answers(prov.bootstrap, timeout=5.0, logger=_LOG):
+            prov.notes.append(f"reusing the Kafka broker answering on {prov.bootstrap}")
+        elif prov.bootstrap != broker.bootstrap:
+            raise ServiceError(
+                f"No Kafka broker answers on TOOLTRAIL_BOOTSTRAP_SERVERS={prov.bootstrap}, and "
+                f"the tests start only the local broker ({broker.bootstrap}): start that broker "
+                "or unset TOOLTRAIL_BOOTSTRAP_SERVERS."
+            )
+        else:
+            broker.start_timeout = max(broker.start_timeout, 120.0)
+            result = broker.start(owner="fixture")
+            prov.notes.append(
+                f"started Kafka on {prov.bootstrap} in {result.seconds:.1f} s"
+                if result.started
+                else f"reusing the local broker on {prov.bootstrap}"
+            )
+        prov.broker = broker
+        prov.lease = acquire_lease(broker.state_dir)
+    except TooltrailError as exc:
+        prov.error = exc
+    return prov
+
+
+def _release(prov: _Provision) -> None:
+    if prov.lease is not None:
+        release_lease(prov.lease)
+        prov.lease = None
+    broker = prov.broker
+    if broker is None or broker.started_by() != "fixture":
+        return
+    if live_leases(broker.state_dir):  # another session still uses it; the last one stops it
+        return
+    broker.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any("kafka_bootstrap" in getattr(item, "fixturenames", ()) for item in session.items):
+        _provision(session.config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    prov = session.config.stash.get(_KEY, None)
+    if prov is not None:
+        _release(prov)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    prov = config.stash.get(_KEY, None)
+    for note in prov.notes if prov is not None else ():
+        terminalreporter.write_line(f"kafka: {note}")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(pytestconfig: pytest.Config) -> str:
+    """``host:port`` of a Kafka broker that answers (started or reused for the session)."""
+    prov = _provision(pytestconfig)
+    if prov.error is not None:
+        raise prov.error
+    return prov.bootstrap
+
+
+@pytest.fixture
+def kafka_client_config(kafka_bootstrap: str) -> dict[str, Any]:
+    """A fresh confluent-kafka config: bootstrap servers and librdkafka logs to logging."""
+    return {"bootstrap.servers": kafka_bootstrap, "logger": _LOG}
+
+
+def _topic_name(base: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.")[:120] or "topic"
+    return f"test.{cleaned}.{uuid.uuid4().hex[:12]}"
+
+
+def _wait_for_leaders(admin: Any, topic: str, partitions: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        metadata = admin.list_topics(topic=topic, timeout=5)
+        found = metadata.topics.get(topic)
+        if (
+            found is not None
+            and found.error is None
+            and len(found.partitions) == partitions
+            and all(p.leader >= 0 for p in found.partitions.values())
+        ):
+            return
+        time.sleep(0.1)
+    raise ServiceError(f"topic {topic} has no leaders for its {partitions} partitions yet")
+
+
+@pytest.fixture
+def unique_topic(
+    request: pytest.FixtureRequest, kafka_bootstrap: str
+) -> Iterator[Callable[..., str]]:
+    """Factory of new, empty topics with unique names; deleted when the test ends."""
+    from confluent_kafka.admin import AdminClient, NewTopic  # noqa: PLC0415
+
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap, "logger": _LOG})
+    created: list[str] = []
+
+    def make(
+        prefix: str | None = None, *, partitions: int = 1, config: dict[str, str] | None = None
+    ) -> str:
+        name = _topic_name(prefix or request.node.name)
+        topic = NewTopic(name, num_partitions=partitions, replication_factor=1, config=config or {})
+        admin.create_topics([topic], operation_timeout=30)[name].result(timeout=60)
+        created.append(name)
+        _wait_for_leaders(admin, name, partitions)
+        return name
+
+    yield make
+    if created:
+        futures = admin.delete_topics(created, operation_timeout=30)
+        for name, future in futures.items():
+            try:
+                future.result(timeout=60)
+            except Exception as exc:  # cleanup must not hide the test's own outcome
+                _LOG.warning("could not delete test topic %s: %s", name, exc)
