@@ -17,6 +17,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 install: $(BIN)/python ## install tooltrail (non-editable) with every extra and the test tools into $(VENV)
+	@rm -rf build  # setuptools reuses build/lib: a module deleted from the tree would linger
 	$(BIN)/pip install -q ".[dev]"
 
 test: install ## unit tests, then the local Kafka broker and the integration tests; stops what it started
