@@ -29,6 +29,7 @@ from tooltrail.local.process import (
     file_lock,
     pid_alive,
     pid_cmdline,
+    port_accepts,
     port_in_use,
     read_pid,
     require_java,
@@ -172,7 +173,7 @@ class LocalKafka:
         """Whether our broker process runs and whether anything answers on the port."""
         pid = self._managed_pid()
         answering = False
-        if pid is not None or port_in_use(LOCAL_HOST, self.port):
+        if pid is not None or port_accepts(LOCAL_HOST, self.port):
             answering = broker_answers(self.bootstrap, timeout=timeout, logger=self.logger)
         return BrokerStatus(self.bootstrap, pid, answering, self.log_file)
 

@@ -15,8 +15,15 @@ NODE_ID = 1
 
 
 def new_cluster_id() -> str:
-    """A random Kafka cluster id: 16 random bytes in URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode("ascii")
+    """A random Kafka cluster id: 16 random bytes in URL-safe base64 without padding.
+
+    Like Kafka's ``Uuid.randomUuid``, never one starting with ``-``: command-line parsers
+    (the storage tool's included) would take it for an option.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode("ascii")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def render_server_properties(
@@ -101,6 +108,15 @@ def render_log4j2() -> str:
             "logger.coord.level = WARN",
             "logger.clients.name = org.apache.kafka.clients",
             "logger.clients.level = WARN",
+            # Full configuration dumps (thousands of lines per start) and per-topic lines.
+            "logger.config.name = org.apache.kafka.common.config.AbstractConfig",
+            "logger.config.level = WARN",
+            "logger.partition.name = kafka.cluster.Partition",
+            "logger.partition.level = WARN",
+            "logger.replication.name = org.apache.kafka.controller.ReplicationControlManager",
+            "logger.replication.level = WARN",
+            "logger.loader.name = org.apache.kafka.image.loader.MetadataLoader",
+            "logger.loader.level = WARN",
             "",
         ]
     )

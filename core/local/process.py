@@ -65,16 +65,21 @@ def require_java(java: str) -> str:
     return path
 
 
-def port_in_use(host: str, port: int) -> bool:
-    """True when something listens on host:port (a bind there would fail)."""
+def port_accepts(host: str, port: int) -> bool:
+    """True when a TCP connection to host:port succeeds (something listens there)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(1.0)
         try:
             sock.connect((host, port))
         except OSError:
-            pass
-        else:
-            return True
+            return False
+        return True
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when a server could not bind host:port (a listener or a bound socket holds it)."""
+    if port_accepts(host, port):
+        return True
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # SO_REUSEADDR as the JVM sets it: a socket in TIME_WAIT does not block Kafka, but
         # a listener on 0.0.0.0 does, and only a bind (not a connect) finds that one.
@@ -187,6 +192,7 @@ __all__ = [
     "java_major_version",
     "pid_alive",
     "pid_cmdline",
+    "port_accepts",
     "port_in_use",
     "read_pid",
     "require_executable",

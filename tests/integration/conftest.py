@@ -39,6 +39,7 @@ from tooltrail.local import (
     release_lease,
 )
 from tooltrail.settings import Settings
+from tooltrail.topics import admin_client
 
 _HERE = Path(__file__).parent
 _LOG = logging.getLogger("tooltrail.tests.kafka")
@@ -168,9 +169,9 @@ def unique_topic(
     request: pytest.FixtureRequest, kafka_bootstrap: str
 ) -> Iterator[Callable[..., str]]:
     """Factory of new, empty topics with unique names; deleted when the test ends."""
-    from confluent_kafka.admin import AdminClient, NewTopic  # noqa: PLC0415
+    from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # noqa: PLC0415
 
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap, "logger": _LOG})
+    admin = admin_client(kafka_bootstrap, logger=_LOG)
     created: list[str] = []
 
     def make(

@@ -116,7 +116,7 @@ def test_both_framings_roundtrip_byte_for_byte(
 
     decoder = Decoder(expect=TOOL_CALL_EVENT, registry=registry)
     originals = {rec["event_id"]: rec for rec in records}
-    order: dict[tuple[int, bytes], list[int]] = {}
+    order: dict[tuple[int | None, bytes], list[int]] = {}
     for msg in messages:
         value = msg.value()
         assert isinstance(value, bytes)
