@@ -1,0 +1,1 @@
+"""Package data: the default tool catalog (``default.yaml``)."""

@@ -1,0 +1,369 @@
+"""The detection engine: enriched events in, Alert Avro dicts out. Pure, no Faust.
+
+* Predicates are compiled once; a plan cache keyed by the event's (tool, category,
+  outcome) lists the only (rule, step) checks an event can satisfy.
+* Event time with allowed lateness (Flink's model): events wait in a small reorder buffer
+  until the watermark (highest event time seen, or :meth:`advance`'s clock, minus the
+  lateness) passes them, and are then applied in timestamp order. Events older than the
+  watermark are late: counted and dropped, never allowed to re-drive sequences.
+* State is per key (``session_id=...``, ``principal=...``), bounded (a cap on keys with
+  evictions counted, a cap on pending entries per key, lazy expiry plus a periodic sweep),
+  and JSON-able: :meth:`snapshot` / :meth:`restore` per key for a changelog-backed table.
+* Output is deterministic: same input, same alerts, same ids (sha256 of the rule id and the
+  matched event ids), same ``detected_at`` (the event time of detection unless a clock is given).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from tooltrail.metrics import DropCounter
+from tooltrail.stream_processors.detection.fields import View, make_view
+from tooltrail.stream_processors.detection.matchers import MATCHERS, Matcher, Predicate
+from tooltrail.stream_processors.detection.model import Rule
+from tooltrail.stream_processors.detection.snapshot import enriched_from_json, enriched_to_json
+from tooltrail.stream_processors.timeutil import from_micros, to_micros
+
+BUFFER_PREFIX = "buf:"
+_PLAN_CACHE_LIMIT = 16_384
+_INF = 2**62
+Plan = list[tuple[Matcher, list[tuple[int, Predicate]]]]
+
+
+def _micros(value: timedelta | float | int) -> int:
+    if isinstance(value, timedelta):
+        return value // timedelta(microseconds=1)
+    return int(value * 1_000_000)
+
+
+class DetectionEngine:
+    """Runs a rule set over EnrichedToolCallEvent dicts.
+
+    Args:
+        rules: compiled rules (disabled ones are skipped).
+        allowed_lateness: how far behind the newest event time an event may arrive and still
+            be applied in order (seconds or a timedelta). 0 applies every event at once.
+        max_keys: keys with state kept; beyond it the least recently used are evicted
+            (``stats["keys_evicted"]``).
+        max_pending_per_key: entries per key in a rule's inner tables (sequence sub-keys,
+            sums, suppression keys); the oldest is evicted (``stats["pending_evicted"]``).
+        sweep_interval: event time between sweeps that drop expired keys.
+        clock: gives ``detected_at``; by default the event time at which the rule matched.
+        drops: counts late events as ``{stage="detect", reason="late"}``.
+    """
+
+    def __init__(
+        self,
+        *,
+        rules: Iterable[Rule],
+        allowed_lateness: timedelta | float = 5.0,
+        max_keys: int = 100_000,
+        max_pending_per_key: int = 64,
+        sweep_interval: timedelta | float = 60.0,
+        clock: Callable[[], datetime] | None = None,
+        drops: DropCounter | None = None,
+    ) -> None:
+        self.rules = [r for r in rules if r.enabled]
+        self.matchers: list[Matcher] = [MATCHERS[r.kind](r, i) for i, r in enumerate(self.rules)]
+        self.lateness = _micros(allowed_lateness)
+        self.max_keys = max_keys
+        self.max_pending_per_key = max_pending_per_key
+        self.sweep_us = max(1, _micros(sweep_interval))
+        self._clock = clock
+        self._drops = drops
+        self._plans: dict[tuple[Any, Any, Any], Plan] = {}
+        self._keys: dict[str, dict[str, Any]] = {}
+        self._dirty: set[str] = set()
+        self._timers: list[tuple[int, str, int, str, str]] = []
+        self._buffer: list[tuple[int, str, int, str, View]] = []
+        self._buffered: dict[str, list[tuple[int, str, int, str, View]]] = {}
+        self._max_ts = -_INF
+        self._watermark = -_INF
+        self._next_sweep = -_INF
+        self.stats: dict[str, int] = {
+            "events": 0,
+            "late": 0,
+            "alerts": 0,
+            "suppressed": 0,
+            "excepted": 0,
+            "keys_expired": 0,
+            "keys_evicted": 0,
+            "pending_evicted": 0,
+        }
+
+    # -- input ----------------------------------------------------------------------------
+
+    def process(self, enriched: dict[str, Any]) -> list[dict[str, Any]]:
+        """Take one enriched event; return the alerts that became certain."""
+        out: list[dict[str, Any]] = []
+        view = make_view(enriched)
+        ts = view["ts"]
+        self.stats["events"] += 1
+        if ts < self._watermark:
+            self.stats["late"] += 1
+            if self._drops is not None:
+                self._drops.inc("detect", "late")
+            return out
+        if ts > self._max_ts:
+            self._max_ts = ts
+        mark = self._max_ts - self.lateness
+        if not self._buffer and ts <= mark:
+            # In order and already below the watermark: no need to buffer.
+            self._fire_timers(ts, out)
+            self._apply(view, out)
+            self._set_watermark(mark, out)
+            return out
+        self._push(view)
+        self._release(mark, out)
+        return out
+
+    def process_many(self, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for event in events:
+            out.extend(self.process(event))
+        return out
+
+    def advance(self, now: datetime) -> list[dict[str, Any]]:
+        """Move event time to ``now`` without an event (a heartbeat): absences may fire."""
+        now_us = to_micros(now)
+        if now_us > self._max_ts:
+            self._max_ts = now_us
+        out: list[dict[str, Any]] = []
+        self._release(self._max_ts - self.lateness, out)
+        return out
+
+    def flush(self) -> list[dict[str, Any]]:
+        """End of input: apply every buffered event and close every open window."""
+        out: list[dict[str, Any]] = []
+        self._release(_INF - 1, out)
+        return out
+
+    @property
+    def watermark(self) -> datetime | None:
+        if self._watermark <= -_INF:
+            return None
+        return from_micros(min(self._watermark, _INF - 1))
+
+    # -- ordering -------------------------------------------------------------------------
+
+    def _push(self, view: View) -> None:
+        entry = (view["ts"], view["session_id"], view["seq"], view["event_id"], view)
+        heapq.heappush(self._buffer, entry)
+        key = BUFFER_PREFIX + view["session_id"]
+        self._buffered.setdefault(key, []).append(entry)
+        self._dirty.add(key)
+
+    def _release(self, mark: int, out: list[dict[str, Any]]) -> None:
+        buffer = self._buffer
+        while buffer and buffer[0][0] <= mark:
+            entry = heapq.heappop(buffer)
+            key = BUFFER_PREFIX + entry[1]
+            pending = self._buffered[key]
+            pending.remove(entry)
+            if not pending:
+                del self._buffered[key]
+            self._dirty.add(key)
+            self._fire_timers(entry[0], out)
+            self._apply(entry[4], out)
+        self._set_watermark(mark, out)
+
+    def _set_watermark(self, mark: int, out: list[dict[str, Any]]) -> None:
+        if mark <= self._watermark:
+            return
+        self._watermark = mark
+        self._fire_timers(mark, out)
+        if mark >= self._next_sweep:
+            self._sweep(mark)
+            self._next_sweep = mark + self.sweep_us
+
+    # -- matching -------------------------------------------------------------------------
+
+    def _plan(self, tool: Any, category: Any, outcome: Any) -> Plan:
+        values = {"tool": tool, "category": category, "outcome": outcome}
+        plan: Plan = []
+        for matcher in self.matchers:
+            checks = [
+                (role, pred)
+                for role, pred, req in matcher.checks
+                if all(values[f] in allowed for f, allowed in req.items())
+            ]
+            if checks:
+                plan.append((matcher, checks))
+        if len(self._plans) >= _PLAN_CACHE_LIMIT:
+            self._plans.clear()
+        self._plans[(tool, category, outcome)] = plan
+        return plan
+
+    def _apply(self, view: View, out: list[dict[str, Any]]) -> None:
+        disc = (view["tool"], view["category"], view["outcome"])
+        plan = self._plans.get(disc)
+        if plan is None:
+            plan = self._plan(*disc)
+        for matcher, checks in plan:
+            roles = [role for role, pred in checks if pred(view)]
+            if roles:
+                matcher.on_event(self, view, roles, out)
+
+    # -- state used by matchers -----------------------------------------------------------
+
+    def rule_state(self, key: str, matcher: Matcher, ts: int) -> dict[str, Any]:
+        """The matcher's state under ``key`` (created if needed), marked changed."""
+        ks = self._keys.get(key)
+        if ks is None:
+            if len(self._keys) >= self.max_keys:
+                self._make_room()
+            ks = {"r": {}, "exp": 0, "last": ts}
+            self._keys[key] = ks
+        expires = ts + matcher.ttl
+        if expires > ks["exp"]:
+            ks["exp"] = expires
+        ks["last"] = ts
+        self._dirty.add(key)
+        rs: dict[str, Any] | None = ks["r"].get(matcher.id)
+        if rs is None:
+            rs = ks["r"][matcher.id] = {}
+        return rs
+
+    def cap_dict(self, table: dict[str, Any]) -> None:
+        """Keep an inner table within ``max_pending_per_key`` (oldest entries go first)."""
+        while len(table) > self.max_pending_per_key:
+            del table[next(iter(table))]
+            self.stats["pending_evicted"] += 1
+
+    def add_timer(self, deadline: int, key: str, index: int, sub: str, token: str) -> None:
+        heapq.heappush(self._timers, (deadline, key, index, sub, token))
+
+    def _fire_timers(self, before: int, out: list[dict[str, Any]]) -> None:
+        timers = self._timers
+        while timers and timers[0][0] < before:
+            _deadline, key, index, sub, token = heapq.heappop(timers)
+            ks = self._keys.get(key)
+            if ks is None:
+                continue
+            matcher = self.matchers[index]
+            rs = ks["r"].get(matcher.id)
+            if rs is not None:
+                matcher.on_timer(self, rs, sub, token, out)
+                self._dirty.add(key)
+
+    def alert(self, rule: Rule, part: list[Any], at: int) -> dict[str, Any]:
+        """The Alert Avro dict of a complete match."""
+        first, last, ids, caps, ident = part[0], part[1], part[2], part[3], part[4]
+        tenant, session, agent, principal = ident
+        digest = hashlib.sha256("\x1f".join([rule.id, *ids]).encode()).hexdigest()
+        values = {
+            **caps,
+            "rule_id": rule.id,
+            "rule_name": rule.name,
+            "session_id": session,
+            "agent_id": agent,
+            "principal": principal or "",
+            "tenant_id": tenant,
+        }
+        values.setdefault("count", str(len(ids)))
+        self.stats["alerts"] += 1
+        return {
+            "alert_id": digest,
+            "kind": "detection",
+            "rule_id": rule.id,
+            "rule_name": rule.name,
+            "severity": rule.severity,
+            "risk_score": rule.risk_score,
+            "tags": list(rule.tags),
+            "tenant_id": tenant,
+            "session_id": session,
+            "agent_id": agent,
+            "principal": principal,
+            "event_ids": list(ids),
+            "first_event_at": from_micros(first),
+            "last_event_at": from_micros(last),
+            "message": rule.render(values),
+            "captures": dict(caps),
+            "detected_at": self._clock() if self._clock else from_micros(at),
+        }
+
+    # -- bounding -------------------------------------------------------------------------
+
+    def _sweep(self, mark: int) -> None:
+        expired = [k for k, ks in self._keys.items() if ks["exp"] < mark]
+        for key in expired:
+            del self._keys[key]
+            self._dirty.add(key)
+        self.stats["keys_expired"] += len(expired)
+
+    def _make_room(self) -> None:
+        self._sweep(self._watermark)
+        if len(self._keys) < self.max_keys:
+            return
+        # Evict the least recently touched sixteenth at once, so this runs rarely.
+        count = max(1, self.max_keys // 16)
+        oldest = sorted(self._keys, key=lambda k: self._keys[k]["last"])[:count]
+        for key in oldest:
+            del self._keys[key]
+            self._dirty.add(key)
+        self.stats["keys_evicted"] += len(oldest)
+
+    # -- state for a changelog-backed table ----------------------------------------------
+
+    def dirty_keys(self) -> set[str]:
+        """Keys changed since the last call (then forgotten); snapshot each one."""
+        keys, self._dirty = self._dirty, set()
+        return keys
+
+    def keys(self) -> list[str]:
+        return [*self._keys, *self._buffered]
+
+    def snapshot(self, key: str) -> dict[str, Any] | None:
+        """The JSON-able state under ``key``, or None when there is none (delete it)."""
+        if key.startswith(BUFFER_PREFIX):
+            entries = self._buffered.get(key)
+            if not entries:
+                return None
+            return {"events": [enriched_to_json(e[4].enriched) for e in entries]}
+        ks = self._keys.get(key)
+        if ks is None:
+            return None
+        loaded: dict[str, Any] = orjson.loads(orjson.dumps(ks))
+        return loaded
+
+    def restore(self, key: str, state: Mapping[str, Any] | None) -> None:
+        """Put back what :meth:`snapshot` returned, e.g. from a table after a restart."""
+        if key.startswith(BUFFER_PREFIX):
+            for entry in self._buffered.pop(key, []):
+                self._buffer.remove(entry)
+            heapq.heapify(self._buffer)
+            for raw in (state or {}).get("events", []):
+                self._push(make_view(enriched_from_json(raw)))
+            return
+        if state is None:
+            self._keys.pop(key, None)
+            return
+        ks: dict[str, Any] = orjson.loads(orjson.dumps(state))
+        self._keys[key] = ks
+        # The key's last event was at or below the old watermark: never accept older ones.
+        self._watermark = max(self._watermark, ks["last"])
+        self._max_ts = max(self._max_ts, ks["last"])
+        by_id = {m.id: m for m in self.matchers}
+        for rule_id, rs in ks["r"].items():
+            matcher = by_id.get(rule_id)
+            if matcher is None:
+                continue
+            for deadline, sub, token in matcher.timers(rs):
+                self.add_timer(deadline, key, matcher.index, sub, token)
+
+    def restore_all(self, items: Iterable[tuple[str, Mapping[str, Any] | None]]) -> None:
+        for key, state in items:
+            self.restore(key, state)
+
+    @property
+    def active_keys(self) -> int:
+        return len(self._keys)
+
+    def rule_ids(self) -> Sequence[str]:
+        return [r.id for r in self.rules]

@@ -1,0 +1,425 @@
+"""Per-rule state machines: single event, sequence, threshold and co-occurrence.
+
+Each matcher keeps its state per key inside a plain JSON-able dict the engine hands it, so
+the engine can snapshot and restore any key. Sequences follow Elastic EQL: one pending
+partial match per step per key, the newest overwriting the older, ``within`` measured from
+the first to the last event (inclusive), ``until`` expiring pending matches; absent steps
+follow Flink CEP / Elasticsearch (a timer closes the window), not the eql Python engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tooltrail.stream_processors.detection.conditions import Predicate
+from tooltrail.stream_processors.detection.model import Rule, Step
+
+if TYPE_CHECKING:
+    from tooltrail.stream_processors.detection.engine import DetectionEngine
+
+UNTIL = -1
+# A partial match: [first_ts, last_ts, event_ids, captures, identity, suppress_key].
+Partial = list[Any]
+
+
+def _key_fn(fields: tuple[str, ...]) -> Any:
+    """A function view -> key string (None when a field is missing, as EQL joins require)."""
+    if len(fields) == 1:
+        (only,) = fields
+        prefix = only + "="
+
+        def one(v: Mapping[str, Any]) -> str | None:
+            x = v[only]
+            return None if x is None else prefix + str(x)
+
+        return one
+
+    def many(v: Mapping[str, Any]) -> str | None:
+        parts = []
+        for name in fields:
+            x = v[name]
+            if x is None:
+                return None
+            parts.append(f"{name}={x}")
+        return "\x1f".join(parts)
+
+    return many
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(i) for i in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Matcher:
+    """Common parts: key, captures, exceptions, suppression and firing."""
+
+    def __init__(self, rule: Rule, index: int) -> None:
+        self.rule = rule
+        self.index = index
+        self.id = rule.id
+        self.key_of = _key_fn(rule.by)
+        self.sup_of = _key_fn(rule.suppress_by) if rule.suppress_by else None
+        self.ttl = max(rule.within_us or 0, rule.suppress_us)
+        self.stateful = self.ttl > 0
+        # (role, predicate, required discriminator values) in the order roles must be applied.
+        self.checks: list[tuple[int, Predicate, Mapping[str, frozenset[Any]]]] = []
+
+    def captures_of(self, v: Mapping[str, Any], step: int | None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for cap in self.rule.captures:
+            if cap.step is None or cap.step == step:
+                value = v[cap.field]
+                if value is not None:
+                    out[cap.name] = _text(value)
+        return out
+
+    def excepted(self, v: Mapping[str, Any]) -> bool:
+        for exc in self.rule.exceptions:
+            if tuple(v[f] for f in exc.fields) in exc.rows:
+                return True
+        return False
+
+    def ident(self, v: Mapping[str, Any]) -> list[Any]:
+        return [v["tenant_id"], v["session_id"], v["agent_id"], v["principal"]]
+
+    def sup_key(self, v: Mapping[str, Any]) -> str:
+        if self.sup_of is None:
+            return ""
+        return self.sup_of(v) or ""
+
+    def fire(
+        self, engine: DetectionEngine, rs: dict[str, Any], part: Partial, at: int, out: list[Any]
+    ) -> None:
+        """Emit an alert for a complete match unless it is suppressed."""
+        if self.rule.suppress_us:
+            sup = rs.setdefault("sup", {})
+            until = sup.get(part[5])
+            if until is not None and at <= until:
+                engine.stats["suppressed"] += 1
+                return
+            sup[part[5]] = part[1] + self.rule.suppress_us
+            engine.cap_dict(sup)
+        out.append(engine.alert(self.rule, part, at))
+
+    def on_event(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        raise NotImplementedError
+
+    def on_timer(
+        self, engine: DetectionEngine, rs: dict[str, Any], sub: str, token: str, out: list[Any]
+    ) -> None:
+        """A deadline registered by this matcher passed (sequences with a trailing absence)."""
+
+    def timers(self, rs: dict[str, Any]) -> list[tuple[int, str, str]]:
+        """``(deadline, sub, token)`` of the timers a restored state needs."""
+        return []
+
+
+class EventMatcher(Matcher):
+    """A single event matching ``where``."""
+
+    def __init__(self, rule: Rule, index: int) -> None:
+        super().__init__(rule, index)
+        assert rule.where is not None
+        self.checks.append((0, rule.where.predicate, rule.where.requires))
+
+    def on_event(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        if self.rule.exceptions and self.excepted(v):
+            engine.stats["excepted"] += 1
+            return
+        ts = v["ts"]
+        part = [ts, ts, [v["event_id"]], self.captures_of(v, None), self.ident(v), self.sup_key(v)]
+        if not self.stateful:
+            out.append(engine.alert(self.rule, part, ts))
+            return
+        key = self.key_of(v)
+        if key is None:
+            return
+        self.fire(engine, engine.rule_state(key, self, ts), part, ts, out)
+
+
+class SequenceMatcher(Matcher):
+    """Ordered steps by key within a span, with ``until``, ``runs`` and absent steps."""
+
+    def __init__(self, rule: Rule, index: int) -> None:
+        super().__init__(rule, index)
+        steps = rule.steps
+        self.within = rule.within_us or 0
+        self.positive = [i for i, s in enumerate(steps) if not s.absent]
+        self.k = len(self.positive)
+        self.pos_of = {i: n for n, i in enumerate(self.positive)}
+        self.has_tail = steps[-1].absent
+        self.has_lead = steps[0].absent
+        # absent step index -> the pending slot it cancels (None: the leading guard).
+        self.cancels: dict[int, int | None] = {}
+        for i, s in enumerate(steps):
+            if s.absent:
+                before = [p for p in self.positive if p < i]
+                self.cancels[i] = self.pos_of[before[-1]] if before else None
+        self.step_by = [_key_fn(s.by) if s.by else None for s in steps]
+        self.cap_steps = {c.step for c in rule.captures}
+        if rule.until is not None:
+            self.checks.append((UNTIL, rule.until.predicate, rule.until.requires))
+        for i, s in enumerate(steps):
+            if s.absent:
+                self.checks.append((i, s.condition.predicate, s.condition.requires))
+        # Positive steps last to first, so one event advances a partial match by one step.
+        for i in reversed(self.positive):
+            s = steps[i]
+            self.checks.append((i, s.condition.predicate, s.condition.requires))
+        self._dedup_runs(steps)
+
+    def _dedup_runs(self, steps: tuple[Step, ...]) -> None:
+        """Repeated steps (runs) share one predicate: evaluate it once per event."""
+        seen: dict[int, Predicate] = {}
+        checks = []
+        for role, pred, req in self.checks:
+            checks.append((role, seen.setdefault(id(pred), pred), req))
+        self.checks = checks
+
+    def _sub(self, engine: DetectionEngine, rs: dict[str, Any], sub: str) -> dict[str, Any]:
+        subs: dict[str, Any] = rs.setdefault("s", {})
+        state = subs.get(sub)
+        if state is None:
+            state = {"p": [None] * self.k, "lead": None}
+            subs[sub] = state
+            if len(subs) > 1:
+                engine.cap_dict(subs)
+        return state
+
+    def on_event(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        key = self.key_of(v)
+        if key is None:
+            return
+        ts = v["ts"]
+        rs = engine.rule_state(key, self, ts)
+        subs = rs.get("s")
+        for role in roles:
+            if role == UNTIL:
+                if subs:
+                    for state in subs.values():
+                        state["p"] = [None] * self.k
+                continue
+            by = self.step_by[role]
+            sub = ""
+            if by is not None:
+                sub = by(v)
+                if sub is None:
+                    continue
+            if role in self.cancels:
+                self._absent(engine, rs, sub, role, ts)
+                subs = rs.get("s")
+                continue
+            state = self._sub(engine, rs, sub)
+            subs = rs["s"]
+            self._advance(engine, rs, state, sub, key, role, v, ts, out)
+
+    def _absent(
+        self, engine: DetectionEngine, rs: dict[str, Any], sub: str, role: int, ts: int
+    ) -> None:
+        state = self._sub(engine, rs, sub)
+        slot = self.cancels[role]
+        if slot is None:
+            state["lead"] = ts
+            return
+        part = state["p"][slot]
+        if part is not None and ts >= part[1] and ts - part[0] <= self.within:
+            state["p"][slot] = None
+
+    def _advance(
+        self,
+        engine: DetectionEngine,
+        rs: dict[str, Any],
+        state: dict[str, Any],
+        sub: str,
+        key: str,
+        role: int,
+        v: Mapping[str, Any],
+        ts: int,
+        out: list[Any],
+    ) -> None:
+        pos = self.pos_of[role]
+        pending = state["p"]
+        caps = self.captures_of(v, role) if role in self.cap_steps or None in self.cap_steps else {}
+        if pos == 0:
+            lead = state["lead"]
+            if self.has_lead and lead is not None and ts - lead <= self.within:
+                return
+            part: Partial = [ts, ts, [v["event_id"]], caps, None, ""]
+        else:
+            prev = pending[pos - 1]
+            if prev is None:
+                return
+            pending[pos - 1] = None
+            if ts - prev[0] > self.within or ts < prev[1]:
+                return
+            part = [prev[0], ts, [*prev[2], v["event_id"]], {**prev[3], **caps}, None, ""]
+        if pos < self.k - 1:
+            pending[pos] = part
+            return
+        # The last positive step: check exceptions on the completing event.
+        if self.rule.exceptions and self.excepted(v):
+            engine.stats["excepted"] += 1
+            return
+        part[4] = self.ident(v)
+        part[5] = self.sup_key(v)
+        if self.has_tail:
+            pending[pos] = part
+            engine.add_timer(part[0] + self.within, key, self.index, sub, part[2][0])
+            return
+        self.fire(engine, rs, part, ts, out)
+
+    def on_timer(
+        self, engine: DetectionEngine, rs: dict[str, Any], sub: str, token: str, out: list[Any]
+    ) -> None:
+        state = (rs.get("s") or {}).get(sub)
+        if state is None:
+            return
+        part = state["p"][self.k - 1]
+        if part is None or part[2][0] != token:
+            return  # cancelled by the absent event, or replaced by a newer partial match
+        state["p"][self.k - 1] = None
+        self.fire(engine, rs, part, part[0] + self.within, out)
+
+    def timers(self, rs: dict[str, Any]) -> list[tuple[int, str, str]]:
+        if not self.has_tail:
+            return []
+        found = []
+        for sub, state in (rs.get("s") or {}).items():
+            part = state["p"][self.k - 1]
+            if part is not None:
+                found.append((part[0] + self.within, sub, part[2][0]))
+        return found
+
+
+class ThresholdMatcher(Matcher):
+    """Count, distinct count or sum over a sliding window by key."""
+
+    def __init__(self, rule: Rule, index: int) -> None:
+        super().__init__(rule, index)
+        assert rule.where is not None and rule.threshold is not None
+        self.checks.append((0, rule.where.predicate, rule.where.requires))
+        self.th = rule.threshold
+        self.within = rule.within_us or 0
+        self.needed = int(self.th.value) + (1 if self.th.strict else 0)
+
+    def on_event(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        key = self.key_of(v)
+        if key is None:
+            return
+        ts = v["ts"]
+        if self.th.measure != "count":
+            value = v[self.th.field or ""]
+            if value is None:
+                return
+        rs = engine.rule_state(key, self, ts)
+        horizon = ts - self.within
+        eid = v["event_id"]
+        measure = self.th.measure
+        if measure == "count":
+            win = rs.setdefault("w", [])
+            win.append([ts, eid])
+            if len(win) > self.needed:
+                del win[0]
+            if len(win) < self.needed or win[0][0] < horizon:
+                return
+            items = win
+        elif measure == "distinct":
+            seen = rs.setdefault("d", {})
+            seen.pop(_text(value), None)
+            seen[_text(value)] = [ts, eid]
+            while seen:
+                oldest = next(iter(seen))
+                if seen[oldest][0] >= horizon:
+                    break
+                del seen[oldest]
+            if len(seen) < self.needed:
+                return
+            items = sorted(seen.values())
+        else:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return
+            win = rs.setdefault("w", [])
+            win.append([ts, eid, value])
+            while win and win[0][0] < horizon:
+                del win[0]
+            if len(win) > engine.max_pending_per_key:
+                del win[0]
+                engine.stats["pending_evicted"] += 1
+            if not self.th.reached(sum(i[2] for i in win)):
+                return
+            items = win
+        if self.rule.exceptions and self.excepted(v):
+            engine.stats["excepted"] += 1
+            return
+        ids = [i[1] for i in items]
+        caps = self.captures_of(v, None)
+        caps["count"] = str(len(ids))
+        part = [items[0][0], ts, ids, caps, self.ident(v), self.sup_key(v)]
+        rs.pop("w", None)
+        rs.pop("d", None)
+        self.fire(engine, rs, part, ts, out)
+
+
+class CooccurrenceMatcher(Matcher):
+    """Every leg seen by key within the span, in any order (one event may fill several legs)."""
+
+    def __init__(self, rule: Rule, index: int) -> None:
+        super().__init__(rule, index)
+        self.within = rule.within_us or 0
+        self.n = len(rule.steps)
+        for i, leg in enumerate(rule.steps):
+            self.checks.append((i, leg.condition.predicate, leg.condition.requires))
+
+    def on_event(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        key = self.key_of(v)
+        if key is None:
+            return
+        ts = v["ts"]
+        rs = engine.rule_state(key, self, ts)
+        legs = rs.get("l")
+        if legs is None:
+            legs = rs["l"] = [None] * self.n
+        eid = v["event_id"]
+        for role in roles:
+            legs[role] = [ts, eid, self.captures_of(v, role)]
+        horizon = ts - self.within
+        for i, leg in enumerate(legs):
+            if leg is None:
+                return
+            if leg[0] < horizon:
+                legs[i] = None
+                return
+        if self.rule.exceptions and self.excepted(v):
+            engine.stats["excepted"] += 1
+            return
+        ordered = sorted(legs, key=lambda leg: (leg[0], leg[1]))
+        ids = list(dict.fromkeys(leg[1] for leg in ordered))
+        caps: dict[str, str] = {}
+        for leg in legs:
+            caps.update(leg[2])
+        rs["l"] = [None] * self.n
+        part = [ordered[0][0], ts, ids, caps, self.ident(v), self.sup_key(v)]
+        self.fire(engine, rs, part, ts, out)
+
+
+MATCHERS: dict[str, type[Matcher]] = {
+    "event": EventMatcher,
+    "sequence": SequenceMatcher,
+    "threshold": ThresholdMatcher,
+    "cooccurrence": CooccurrenceMatcher,
+}

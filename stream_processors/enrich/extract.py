@@ -1,0 +1,156 @@
+"""Values found in tool arguments and results: destinations, identifiers, secrets.
+
+These are pattern scans over the redacted canonical JSON the producer captured. They run
+once per event in the enrich stage, so rules test derived fields instead of re-scanning.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+# Keys whose value names where a call sends something, most telling first.
+_DESTINATION_KEYS = (
+    "url", "uri", "endpoint", "webhook", "to", "recipient", "recipients", "email",
+    "address", "host", "hostname", "domain", "server", "cc", "bcc",
+)  # fmt: skip
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s\"'?#<>]+)[^\s\"'<>]*")
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# Account-like identifiers: IBANs and long digit runs (card, bank, wallet numbers).
+_ACCOUNT = re.compile(r"\b(?:[A-Z]{2}\d{2}[A-Z0-9]{11,30}|\d{8,19})\b")
+_PATH = re.compile(r"(?<![\w/:.])(?:~|\.{1,2})?/(?:[\w.@-]+/)*[\w.@-]+")
+
+_SECRETS = re.compile(
+    "|".join(
+        (
+            r"AKIA[0-9A-Z]{16}",  # AWS access key id
+            r"gh[pousr]_[A-Za-z0-9]{30,}",  # GitHub token
+            r"sk-[A-Za-z0-9_-]{20,}",  # OpenAI-style API key
+            r"xox[abposr]-[A-Za-z0-9-]{10,}",  # Slack token
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+            r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",  # JWT
+            r"\"(?i:password|passwd|secret|api_?key|access_?token|private_?key)\"\s*:\s*\"[^\"]{8,}\"",
+        )
+    )
+)
+_MAX_SCAN = 65_536  # bytes of arguments/results scanned; the producer caps sizes anyway
+_MAX_VALUES = 64
+
+
+def parse_json(text: str | None) -> Any:
+    """The decoded JSON of a captured argument or result string, or the string itself."""
+    if not text:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
+def normalise_host(host: str) -> str | None:
+    """Lower-case host without port, credentials or trailing dot; None if it is not one."""
+    host = host.rsplit("@", 1)[-1].strip().lower().rstrip(".")
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]", 1)[0].lstrip("[") or None
+    host = host.split(":", 1)[0]
+    return host or None
+
+
+def destination_of(args: Any, text: str | None) -> str | None:
+    """The domain (or IP) a call sends to, from its arguments; None when there is none."""
+    if isinstance(args, dict):
+        for key in _DESTINATION_KEYS:
+            value = args.get(key)
+            if isinstance(value, list) and value:
+                value = value[0]
+            if isinstance(value, str):
+                host = _host_in(value)
+                if host is not None:
+                    return host
+    if text:
+        scan = text[:_MAX_SCAN]
+        url = _URL.search(scan)
+        if url is not None:
+            return normalise_host(url.group(1))
+        email = _EMAIL.search(scan)
+        if email is not None:
+            return email.group(1).lower()
+    return None
+
+
+def _host_in(value: str) -> str | None:
+    url = _URL.search(value)
+    if url is not None:
+        return normalise_host(url.group(1))
+    email = _EMAIL.search(value)
+    if email is not None:
+        return email.group(1).lower()
+    candidate = value.strip().lower().rstrip(".")
+    if _DOMAIN.match(candidate) or _is_ip(candidate):
+        return candidate
+    return None
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_external(domain: str, internal: tuple[str, ...]) -> bool:
+    """Whether a destination lies outside the internal domains (private IPs count as internal)."""
+    if domain in ("localhost",) or domain.endswith(".localhost"):
+        return False
+    try:
+        ip = ipaddress.ip_address(domain)
+    except ValueError:
+        pass
+    else:
+        # Link-local covers cloud metadata endpoints (169.254.169.254): internal, not external.
+        return not (ip.is_private or ip.is_loopback or ip.is_link_local)
+    return not any(domain == d or domain.endswith("." + d) for d in internal)
+
+
+def values_in(text: str | None) -> Iterator[tuple[str, str]]:
+    """``(kind, value)`` pairs worth tracking for provenance: email, url, domain, account, path."""
+    if not text:
+        return
+    scan = text[:_MAX_SCAN]
+    seen = 0
+    for m in _URL.finditer(scan):
+        yield "url", m.group(0).rstrip(".,;)")
+        host = normalise_host(m.group(1))
+        if host:
+            yield "domain", host
+        seen += 1
+        if seen >= _MAX_VALUES:
+            return
+    for m in _EMAIL.finditer(scan):
+        yield "email", m.group(0).lower()
+        seen += 1
+        if seen >= _MAX_VALUES:
+            return
+    for m in _ACCOUNT.finditer(scan):
+        yield "account", m.group(0)
+        seen += 1
+        if seen >= _MAX_VALUES:
+            return
+    for m in _PATH.finditer(scan):
+        path = m.group(0)
+        if "/" in path.strip("/") or path.startswith(("~", "/etc", "/home", "/var", "/tmp")):
+            yield "path", path
+            seen += 1
+            if seen >= _MAX_VALUES:
+                return
+
+
+def has_secret(text: str | None) -> bool:
+    """Whether captured arguments still contain something shaped like a credential."""
+    return bool(text) and _SECRETS.search(text[:_MAX_SCAN]) is not None  # type: ignore[index]
