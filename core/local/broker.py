@@ -359,9 +359,12 @@ class LocalKafka:
                     f"The Kafka broker exited during start-up; the end of {self.log_file}:\n"
                     f"{tail(self.log_file)}"
                 )
-            if broker_answers(self.bootstrap, timeout=2.0, logger=self.logger):
+            # Ask Kafka only once the port accepts connections: cheaper, and exits are seen fast.
+            if port_accepts(LOCAL_HOST, self.port) and broker_answers(
+                self.bootstrap, timeout=2.0, logger=self.logger
+            ):
                 return
-            time.sleep(0.5)
+            time.sleep(0.25)
         with contextlib.suppress(ServiceError):
             terminate(pid, timeout=10.0, process=process)
         self.pid_file.unlink(missing_ok=True)

@@ -354,3 +354,50 @@ def test_create_topics_raises_other_broker_errors() -> None:
     admin = _Admin({DEADLETTER: KafkaError(KafkaError.POLICY_VIOLATION, "no")})
     with pytest.raises(ServiceError, match=f"Creating topic {DEADLETTER} failed"):
         create_topics(admin, partitions=1)
+
+
+# -- start-up failures (a fake java and a fake Maven) -------------------------------------
+
+
+def _fake_java(tmp_path: Path, broker_body: str) -> Path:
+    """A java that reports version 17, formats nothing, and runs ``broker_body`` as the broker."""
+    body = f"""
+case "$*" in
+  *-version*) echo 'openjdk version "17.0.15" 2025-04-15' >&2; exit 0;;
+  *kafka.tools.StorageTool*) exit 0;;
+esac
+{broker_body}
+"""
+    return _script(tmp_path / "java", body)
+
+
+def test_a_broker_that_exits_shows_its_log(tmp_path: Path) -> None:
+    mvn, _ = _fake_maven(tmp_path)
+    java = _fake_java(tmp_path, "echo 'ERROR Exiting Kafka: disk on fire'; exit 1\n")
+    broker = LocalKafka(
+        port=_free_port(),
+        controller_port=_free_port(),
+        cache_dir=tmp_path / "cache",
+        java=str(java),
+        mvn=str(mvn),
+    )
+    with pytest.raises(ServiceError, match=r"exited during start-up[\s\S]*disk on fire"):
+        broker.start()
+    assert not broker.pid_file.exists()
+
+
+def test_a_broker_that_never_answers_is_stopped(tmp_path: Path) -> None:
+    mvn, _ = _fake_maven(tmp_path)
+    java = _fake_java(tmp_path, "echo 'INFO still thinking'; exec sleep 60\n")
+    broker = LocalKafka(
+        port=_free_port(),
+        controller_port=_free_port(),
+        cache_dir=tmp_path / "cache",
+        java=str(java),
+        mvn=str(mvn),
+        start_timeout=1.0,
+    )
+    with pytest.raises(ServiceError, match=r"did not answer .* within 1 s[\s\S]*still thinking"):
+        broker.start()
+    assert not broker.pid_file.exists()
+    assert not broker.status().managed
