@@ -13,7 +13,7 @@ A case lists compact events and the alerts expected, as indexes into that list::
         expect: []
 
 Event keys: t (offset from the case start; default one second after the previous event),
-session, agent, tenant, principal, tool, server, outcome, stage, verdict, decided_by,
+session, agent, tenant, principal, tool, server, call (tool call id), outcome, stage, verdict, decided_by,
 args, result, error_type, kind, attributes, redactions, id. Enrichment fields can be pinned
 over what the catalog gives: category, labels, add_labels, destination_domain,
 destination_external, first_seen_destination.
@@ -38,7 +38,7 @@ _EVENT_KEYS = frozenset(
     {
         "t", "session", "agent", "tenant", "principal", "tool", "server", "outcome", "stage",
         "verdict", "decided_by", "args", "result", "error_type", "kind", "attributes",
-        "redactions", "id", "category", "labels", "add_labels", "destination_domain",
+        "redactions", "id", "call", "category", "labels", "add_labels", "destination_domain",
         "destination_external", "first_seen_destination",
     }
 )  # fmt: skip
@@ -98,6 +98,7 @@ def build_case_events(raw_events: Any, catalog: Catalog) -> list[dict[str, Any]]
             agent_id=str(raw.get("agent", "agent-1")),
             principal=raw.get("principal"),
             server=raw.get("server"),
+            call_id=raw.get("call"),
             kind=kind,
             stage=raw.get("stage", "completed"),
             verdict=raw.get("verdict"),

@@ -87,6 +87,8 @@ def parse_rules(file: str, doc: LocDict, shared: Scope) -> list[Rule]:
     """The rules of one loaded file."""
     ctx = _Ctx(file)
     raw = doc.get("rules")
+    if raw is None and ("lists" in doc or "macros" in doc):
+        return []  # a file of shared lists and macros only
     if not isinstance(raw, LocList) or not raw:
         raise ctx.err("'rules' must be a non-empty list", doc, "rules")
     scope = Scope(shared.lists, shared.macros, file)
