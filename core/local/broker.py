@@ -25,6 +25,7 @@ from tooltrail.local.config import (
     render_server_properties,
 )
 from tooltrail.local.jars import KafkaJars, ensure_kafka_jars
+from tooltrail.local.leases import live_leases
 from tooltrail.local.process import (
     file_lock,
     pid_alive,
@@ -222,12 +223,23 @@ class LocalKafka:
             self._wait_until_answering(process.pid, process=process)
             return StartResult(self.status(), True, jars, time.monotonic() - began)
 
-    def stop(self, *, timeout: float = 30.0) -> bool:
-        """Stops our broker (SIGTERM, then SIGKILL after ``timeout``); False if none ran."""
+    def stop(self, *, timeout: float = 30.0, unless_leased: bool = False) -> bool:
+        """Stops our broker (SIGTERM, then SIGKILL after ``timeout``).
+
+        Args:
+            unless_leased: leave it running while a live process holds a lease on it
+                (:func:`~tooltrail.local.leases.acquire_lease`); checked under the lock
+                that ``start`` takes, so a session starting meanwhile is not cut off.
+
+        Returns:
+            True when a broker was stopped; False when none ran or it is still leased.
+        """
         with file_lock(self._lock_file):
             pid = self._managed_pid()
             if pid is None:
                 self.pid_file.unlink(missing_ok=True)
+                return False
+            if unless_leased and live_leases(self.state_dir):
                 return False
             process = self._process if self._process and self._process.pid == pid else None
             killed = terminate(pid, timeout=timeout, process=process)

@@ -35,7 +35,6 @@ from tooltrail.local import (
     LocalKafka,
     acquire_lease,
     broker_answers,
-    live_leases,
     release_lease,
 )
 from tooltrail.settings import Settings
@@ -69,6 +68,8 @@ def _provision(config: pytest.Config) -> _Provision:
     settings = Settings()
     prov.bootstrap = settings.bootstrap_servers
     broker = LocalKafka.from_settings(settings, logger=_LOG)
+    # The lease comes first: a session ending meanwhile then leaves the broker running.
+    prov.lease = acquire_lease(broker.state_dir)
     try:
         if broker_answers(prov.bootstrap, timeout=5.0, logger=_LOG):
             prov.notes.append(f"reusing the Kafka broker answering on {prov.bootstrap}")
@@ -87,7 +88,6 @@ def _provision(config: pytest.Config) -> _Provision:
                 else f"reusing the local broker on {prov.bootstrap}"
             )
         prov.broker = broker
-        prov.lease = acquire_lease(broker.state_dir)
     except TooltrailError as exc:
         prov.error = exc
     return prov
@@ -98,11 +98,9 @@ def _release(prov: _Provision) -> None:
         release_lease(prov.lease)
         prov.lease = None
     broker = prov.broker
-    if broker is None or broker.started_by() != "fixture":
-        return
-    if live_leases(broker.state_dir):  # another session still uses it; the last one stops it
-        return
-    broker.stop()
+    if broker is not None and broker.started_by() == "fixture":
+        # Another session may still use it: then the last one to finish stops it.
+        broker.stop(unless_leased=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
