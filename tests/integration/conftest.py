@@ -110,6 +110,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
     if any("kafka_bootstrap" in getattr(item, "fixturenames", ()) for item in session.items):
         _provision(session.config)
 
