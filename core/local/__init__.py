@@ -6,15 +6,10 @@ runs a single-node broker+controller on 127.0.0.1. ``tooltrail kafka start|stop|
 and the integration-test fixtures are thin shells around it.
 """
 
-from tooltrail.local.broker import (
-    CLIENT_LOGGER,
-    BrokerStatus,
-    LocalKafka,
-    StartResult,
-    broker_answers,
-)
+from tooltrail.local.broker import BrokerStatus, LocalKafka, StartResult
 from tooltrail.local.jars import KafkaJars, cached_jars, ensure_kafka_jars
 from tooltrail.local.leases import acquire_lease, live_leases, release_lease
+from tooltrail.local.probe import CLIENT_LOGGER, broker_answers
 
 __all__ = [
     "CLIENT_LOGGER",

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tooltrail.errors import ServiceError
 from tooltrail.local.config import (
@@ -26,6 +26,7 @@ from tooltrail.local.config import (
 )
 from tooltrail.local.jars import KafkaJars, ensure_kafka_jars
 from tooltrail.local.leases import live_leases
+from tooltrail.local.probe import CLIENT_LOGGER, broker_answers
 from tooltrail.local.process import (
     file_lock,
     pid_alive,
@@ -44,30 +45,6 @@ if TYPE_CHECKING:
 
 BROKER_MAIN = "kafka.Kafka"
 STORAGE_TOOL_MAIN = "kafka.tools.StorageTool"
-CLIENT_LOGGER = "tooltrail.kafka.client"
-
-
-def broker_answers(
-    bootstrap: str, *, timeout: float = 5.0, logger: logging.Logger | None = None
-) -> bool:
-    """True when a Kafka broker at ``bootstrap`` returns cluster metadata within ``timeout``.
-
-    librdkafka's own log lines go to ``logger`` (Python logging), not to stderr.
-    """
-    from confluent_kafka import KafkaException  # noqa: PLC0415 - keep CLI start-up light
-    from confluent_kafka.admin import AdminClient  # noqa: PLC0415
-
-    conf: dict[str, Any] = {
-        "bootstrap.servers": bootstrap,
-        "logger": logger or logging.getLogger(CLIENT_LOGGER),
-        "socket.connection.setup.timeout.ms": max(1000, int(timeout * 1000)),
-    }
-    admin = AdminClient(conf)
-    try:
-        metadata = admin.list_topics(timeout=timeout)
-    except KafkaException:
-        return False
-    return bool(metadata.brokers)
 
 
 @dataclass(frozen=True)
@@ -390,10 +367,8 @@ class LocalKafka:
 
 __all__ = [
     "BROKER_MAIN",
-    "CLIENT_LOGGER",
     "STORAGE_TOOL_MAIN",
     "BrokerStatus",
     "LocalKafka",
     "StartResult",
-    "broker_answers",
 ]
