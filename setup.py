@@ -4,7 +4,7 @@ Metadata lives in pyproject.toml; this file only computes the package list, beca
 setuptools' declarative ``packages.find`` cannot discover subpackages under several roots.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 ROOTS = {
     "tooltrail": "core",
@@ -17,6 +17,9 @@ ROOTS = {
 packages: list[str] = []
 for name, folder in ROOTS.items():
     packages.append(name)
-    packages.extend(f"{name}.{sub}" for sub in find_packages(folder))
+    # Namespace discovery also lists data folders (schemas/avro, rule packs) as packages, as
+    # setuptools asks, so their files ship as package data.
+    subs = find_namespace_packages(folder, exclude=["*__pycache__*"])
+    packages.extend(f"{name}.{sub}" for sub in subs)
 
 setup(packages=packages, package_dir=ROOTS)
