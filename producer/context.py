@@ -4,7 +4,7 @@ asyncio tasks copy the current context when they are created, so a session enter
 ``asyncio.create_task`` / ``gather`` is seen inside the tasks. Plain threads do NOT inherit
 contextvars: start them through :func:`wrap` (``threading.Thread(target=wrap(fn))``) or submit
 work to a :class:`ContextThreadPoolExecutor`, which copies the submitter's context.
-``loop.run_in_executor`` and ``asyncio.to_thread`` already copy it.
+``asyncio.to_thread`` copies it too; ``loop.run_in_executor`` does not (wrap the function).
 """
 
 from __future__ import annotations

@@ -7,12 +7,17 @@ increasing: the 12-bit ``rand_a`` field carries a counter when two ids share a m
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
 
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
+# Event ids need uniqueness, not secrecy: a PRNG seeded from the OS (and reseeded in a forked
+# child, so parent and child never share a stream) is several times cheaper than urandom.
+_rng = random.Random(os.urandom(16))
+os.register_at_fork(after_in_child=lambda: _rng.seed(os.urandom(16)))
 
 
 def uuid7() -> str:
@@ -22,7 +27,7 @@ def uuid7() -> str:
     with _lock:
         if ms > _last_ms:
             _last_ms = ms
-            _counter = int.from_bytes(os.urandom(2)) & 0x3FF  # leave room to count up
+            _counter = _rng.getrandbits(10)  # leave room to count up
         else:
             ms = _last_ms
             _counter += 1
@@ -31,7 +36,7 @@ def uuid7() -> str:
                 ms = _last_ms
                 _counter = 0
         rand_a = _counter
-    rand_b = int.from_bytes(os.urandom(8)) & 0x3FFF_FFFF_FFFF_FFFF
+    rand_b = _rng.getrandbits(62)
     value = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
     h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+
 from tooltrail.producer.chain import SessionChain, compute_event_hash
 from tooltrail.producer.context import SessionContext
 from tooltrail.producer.events import new_event, tool_ref, ts_from_ns

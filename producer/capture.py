@@ -1,0 +1,450 @@
+"""The capture API: turn tool calls into hash-chained ToolCallEvents.
+
+Three ways in, all ending in the same events:
+
+* ``@auditor.tool()`` decorates sync and async tool functions;
+* ``with auditor.call("name", arguments=...) as call:`` wraps one call;
+* ``call = auditor.start(...)`` then ``call.finish(result=... | error=...)`` for frameworks
+  that report the two ends separately; ``auditor.deny(...)`` records a refusal.
+
+Recording never raises into the agent (failures are counted as drops and show as chain gaps)
+and the tool's own exceptions propagate unchanged. The one deliberate exception is
+:class:`~tooltrail.errors.AuditRequiredError`, raised *before* a ``fail_closed`` tool runs
+when its ``started`` event cannot be made durable.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import timedelta
+from types import TracebackType
+from typing import Any, TypeVar
+
+from tooltrail.errors import AuditRequiredError
+from tooltrail.producer.chain import SessionChain
+from tooltrail.producer.context import SessionContext, current_session, reset_session, set_session
+from tooltrail.producer.events import new_event, tool_ref, ts_from_ns
+from tooltrail.producer.payload import (
+    capture_arguments,
+    capture_error,
+    capture_result,
+    capture_why,
+    current_why,
+)
+from tooltrail.producer.policy import CapturePolicy, ToolPolicy
+from tooltrail.producer.publisher import Publisher
+from tooltrail.producer.redaction import Redactor
+from tooltrail.producer.signing import Signer
+from tooltrail.producer.uuid7 import uuid7
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+_MISSING: Any = object()
+
+
+class ToolCall:
+    """One call in flight; :meth:`finish` publishes its ``completed`` event once."""
+
+    __slots__ = ("_auditor", "_done", "_event", "_policy", "_raw_result_hash", "_t0")
+
+    def __init__(self, auditor: Auditor, event: dict[str, Any], policy: ToolPolicy) -> None:
+        self._auditor = auditor
+        self._event = event
+        self._policy = policy
+        self._t0 = time.perf_counter_ns()
+        self._done = False
+
+    @property
+    def event_id(self) -> str:
+        return str(self._event["event_id"])
+
+    def finish(
+        self,
+        *,
+        result: Any = _MISSING,
+        error: BaseException | None = None,
+        outcome: str | None = None,
+    ) -> None:
+        """Record the end: ``result`` on success, ``error`` on failure; ``outcome`` overrides."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._auditor._complete(
+                self,
+                event=self._event,
+                pol=self._policy,
+                result=result,
+                error=error,
+                outcome=outcome,
+            )
+        except Exception:  # recording must never break the agent
+            self._auditor._lost("capture_error")
+            log.exception("tooltrail: could not record the end of a tool call")
+
+
+class Auditor:
+    """Captures tool calls of the sessions in this process and publishes them.
+
+    Args:
+        publisher: where events go (``KafkaPublisher``, ``InMemoryPublisher``).
+        policy: capture level / fail-closed per tool.
+        redactor: secret removal and keyed hashing (its ``hash_key`` is the deployment key).
+        signer: optional HMAC or Ed25519 signer of every event hash.
+        default_session: identity for calls made outside any :meth:`session` block; a
+            process-wide session is opened lazily with it (and closed by :meth:`close`).
+        reasoning_max_chars: cap of the reasoning excerpt.
+        offload: chain, encode and publish on a background thread so the tool call only
+            pays for building the event; default: what the publisher prefers (Kafka
+            ``memory`` mode). Order is kept: one queue, drained under the chain lock.
+        max_pending: queued events beyond which the calling thread does the work itself
+            (bounded memory, no drop).
+    """
+
+    def __init__(
+        self,
+        *,
+        publisher: Publisher,
+        policy: CapturePolicy | None = None,
+        redactor: Redactor | None = None,
+        signer: Signer | None = None,
+        default_session: SessionContext | None = None,
+        reasoning_max_chars: int = 1000,
+        offload: bool | None = None,
+        max_pending: int = 10_000,
+    ) -> None:
+        self.publisher = publisher
+        self.policy = policy if policy is not None else CapturePolicy()
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.signer = signer
+        self.reasoning_max_chars = reasoning_max_chars
+        self._default_template = default_session
+        self._default: SessionContext | None = None
+        self._chains: dict[str, SessionChain] = {}
+        self._lock = threading.Lock()
+        self.closed = False
+        self._offload = (
+            offload if offload is not None else bool(getattr(publisher, "prefers_offload", False))
+        )
+        self.max_pending = max_pending
+        self._queue: collections.deque[dict[str, Any]] = collections.deque()
+        self._wake = threading.Event()
+        self._idle = True
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+
+    # -- sessions ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def session(
+        self, *, session_id: str | None = None, **identity: Any
+    ) -> Iterator[SessionContext]:
+        """Open a session (``session_start`` marker), make it current, close it on exit.
+
+        ``identity`` takes the :class:`SessionContext` fields (tenant_id, agent_id,
+        principal, trace_id ...). Works in sync and async code; tasks created inside inherit it.
+        """
+        ctx = SessionContext(session_id=session_id or uuid7(), **identity)
+        self.open_session(ctx)
+        token = set_session(ctx)
+        try:
+            yield ctx
+        finally:
+            reset_session(token)
+            self.close_session(ctx)
+
+    def open_session(self, ctx: SessionContext) -> None:
+        """Publish the ``session_start`` marker (seq 1) of ``ctx``."""
+        self._marker(ctx, "session_start")
+
+    def close_session(self, ctx: SessionContext) -> None:
+        """Publish the ``session_end`` marker; its seq is the session's final seq."""
+        self._marker(ctx, "session_end")
+
+    def _marker(self, ctx: SessionContext, kind: str) -> None:
+        now = ts_from_ns(time.time_ns())
+        event = new_event(ctx, kind=kind, started_at=now, capture_level="none")
+        event["ended_at"] = now
+        self._emit(event)
+
+    def _session(self) -> SessionContext:
+        ctx = current_session()
+        if ctx is not None:
+            return ctx
+        if self._default is None:
+            with self._lock:
+                if self._default is None:
+                    t = self._default_template or SessionContext(session_id="")
+                    fields = {
+                        f: getattr(t, f)
+                        for f in t.__dataclass_fields__
+                        if f not in ("agent", "credential", "session_id")
+                    }
+                    created = SessionContext(session_id=t.session_id or uuid7(), **fields)
+                    self._default = created
+            self.open_session(self._default)
+        return self._default
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def start(
+        self,
+        name: str,
+        *,
+        arguments: Any = None,
+        call_id: str | None = None,
+        tool_type: str | None = "function",
+        server: str | None = None,
+        definition_sha256: str | None = None,
+        why: Mapping[str, Any] | None = None,
+        policy: ToolPolicy | None = None,
+    ) -> ToolCall:
+        """Begin a call. Raises ``AuditRequiredError`` for a fail-closed tool that cannot be
+        audited durably; otherwise never raises."""
+        pol = policy if policy is not None else self.policy.for_tool(name)
+        try:
+            ctx = self._session()
+            t = tool_ref(
+                name,
+                call_id=call_id,
+                type=tool_type,
+                server=server,
+                definition_sha256=definition_sha256,
+            )
+            event = new_event(
+                ctx, started_at=ts_from_ns(time.time_ns()), tool=t, capture_level=pol.level
+            )
+            capture_arguments(event, pol, self.redactor, arguments)
+            capture_why(
+                event,
+                self.redactor,
+                why if why is not None else current_why(),
+                max_chars=self.reasoning_max_chars,
+            )
+        except Exception:
+            self._lost("capture_error")
+            log.exception("tooltrail: could not record the start of tool %s", name)
+            event = new_event(SessionContext(session_id="unrecorded"), started_at=ts_from_ns(0))
+            return ToolCall(self, event, pol)
+        if pol.fail_closed:
+            started = dict(event, event_id=uuid7(), stage="started")
+            if not self._emit(started, durable=True):
+                raise AuditRequiredError(
+                    f"tool {name!r} is fail-closed and its audit event could not be made durable",
+                    code="audit_unavailable",
+                )
+        return ToolCall(self, event, pol)
+
+    @contextlib.contextmanager
+    def call(self, name: str, **kwargs: Any) -> Iterator[CallScope]:
+        """Context manager around one call; set ``scope.result`` inside the block."""
+        scope = CallScope(self.start(name, **kwargs))
+        try:
+            yield scope
+        except BaseException as exc:
+            scope.call.finish(error=exc)
+            raise
+        scope.call.finish(result=scope.result, outcome=scope.outcome)
+
+    def decide(
+        self,
+        name: str,
+        *,
+        verdict: str,
+        arguments: Any = None,
+        policy_id: str | None = None,
+        decided_by: str | None = None,
+        reason: str | None = None,
+        call_id: str | None = None,
+    ) -> None:
+        """Record a policy, guardrail or human decision about a call (stage ``decided``)."""
+        try:
+            ctx = self._session()
+            pol = self.policy.for_tool(name)
+            now = ts_from_ns(time.time_ns())
+            event = new_event(
+                ctx,
+                started_at=now,
+                tool=tool_ref(name, call_id=call_id),
+                stage="decided",
+                capture_level=pol.level,
+                outcome="denied" if verdict == "deny" else None,
+            )
+            event["ended_at"] = now
+            event["decision"] = {
+                "verdict": verdict,
+                "policy_id": policy_id,
+                "decided_by": decided_by,
+                "reason": reason,
+            }
+            capture_arguments(event, pol, self.redactor, arguments)
+            capture_why(event, self.redactor, current_why(), max_chars=self.reasoning_max_chars)
+            self._emit(event)
+        except Exception:
+            self._lost("capture_error")
+            log.exception("tooltrail: could not record a decision on tool %s", name)
+
+    def deny(self, name: str, **kwargs: Any) -> None:
+        """Record that a call was refused (outcome ``denied``); the tool does not run."""
+        self.decide(name, verdict="deny", **kwargs)
+
+    def tool(
+        self,
+        fn: F | None = None,
+        *,
+        name: str | None = None,
+        policy: ToolPolicy | None = None,
+        tool_type: str | None = "function",
+        server: str | None = None,
+    ) -> Any:
+        """Decorator for sync or async tool functions: ``@auditor.tool`` or ``@auditor.tool()``."""
+
+        from tooltrail.producer.decorators import audited  # noqa: PLC0415 - module cycle
+
+        def decorate(func: F) -> F:
+            return audited(
+                func, lambda: self, name=name, policy=policy, tool_type=tool_type, server=server
+            )
+
+        return decorate(fn) if fn is not None else decorate
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _complete(
+        self,
+        call: ToolCall,
+        *,
+        event: dict[str, Any],
+        pol: ToolPolicy,
+        result: Any,
+        error: BaseException | None,
+        outcome: str | None,
+    ) -> None:
+        elapsed_ns = time.perf_counter_ns() - call._t0
+        event["duration_us"] = elapsed_ns // 1000
+        event["ended_at"] = event["started_at"] + timedelta(microseconds=elapsed_ns // 1000)
+        if error is not None:
+            capture_error(event, self.redactor, error, outcome)
+        else:
+            event["outcome"] = outcome or "success"
+            if result is not _MISSING:
+                capture_result(event, pol, self.redactor, result)
+        if event["session_id"] != "unrecorded":
+            self._emit(event)
+
+    def _emit(self, event: dict[str, Any], *, durable: bool = False) -> bool:
+        """Chain and publish, inline or through the background queue (one order either way)."""
+        if self._offload and not durable and len(self._queue) < self.max_pending:
+            if self._worker is None:
+                self._start_worker()
+            self._queue.append(event)
+            if self._idle:
+                self._wake.set()
+            return True
+        try:
+            with self._lock:
+                self._drain_locked(len(self._queue))
+                return self._publish_locked(event, durable)
+        except Exception:
+            self._lost("publish_error")
+            log.exception("tooltrail: could not publish event of session %s", event["session_id"])
+            return False
+
+    def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
+        sid = event["session_id"]
+        chain = self._chains.get(sid)
+        if chain is None:
+            chain = self._chains[sid] = SessionChain(session_id=sid)
+        chain.seal(event, self.signer)
+        if event["kind"] == "session_end":  # sealed in queue order, so nothing follows it
+            del self._chains[sid]
+        return self.publisher.publish(event, durable=durable)
+
+    def _drain_locked(self, limit: int) -> None:
+        queue = self._queue
+        for _ in range(limit):
+            try:
+                event = queue.popleft()
+            except IndexError:
+                return
+            try:
+                self._publish_locked(event, False)
+            except Exception:
+                self._lost("publish_error")
+                log.exception("tooltrail: could not publish event %s", event.get("event_id"))
+
+    def _start_worker(self) -> None:
+        with self._lock:
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name="tooltrail-capture", daemon=True
+                )
+                self._worker.start()
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            if not self._queue:
+                self._idle = True
+                if not self._queue:
+                    self._wake.wait(0.05)
+                self._wake.clear()
+                self._idle = False
+                continue
+            with self._lock:
+                self._drain_locked(1000)
+
+    def _drain(self) -> None:
+        with self._lock:
+            self._drain_locked(len(self._queue))
+
+    def _lost(self, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            self.publisher.metrics.dropped(reason, stage="capture")
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def flush(self, timeout: float = 10.0) -> int:
+        """Publish queued events, then wait up to ``timeout`` s for delivery."""
+        self._drain()
+        return self.publisher.flush(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Close the default session (if opened), then flush and close the publisher."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._default is not None:
+            self.close_session(self._default)
+        self._stop.set()
+        self._wake.set()
+        if self._worker is not None:
+            self._worker.join(5.0)
+        self._drain()
+        self.publisher.close(timeout)
+
+    def __enter__(self) -> Auditor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class CallScope:
+    """What ``with auditor.call(...)`` yields: set ``result`` (and optionally ``outcome``)."""
+
+    __slots__ = ("call", "outcome", "result")
+
+    def __init__(self, call: ToolCall) -> None:
+        self.call = call
+        self.result: Any = _MISSING
+        self.outcome: str | None = None

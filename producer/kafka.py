@@ -1,0 +1,383 @@
+"""The Kafka publisher: confluent-kafka ``Producer`` plus the disk spool.
+
+Producer settings: idempotent, ``acks=all``, compression (lz4 by default), key = session id,
+``message.timeout.ms=0`` (librdkafka retries until the broker is back; nothing times out in
+its queue, so nothing is reordered by a timeout), a bounded local queue, and librdkafka's
+logs routed to Python logging (logger ``tooltrail.producer.librdkafka``).
+
+Durability modes:
+
+* ``memory``: events go straight to librdkafka's queue. While the queue is full, the broker
+  is reported down, or older spooled events are still being replayed ("backlog"), events
+  are appended to the spool instead and replayed in order. At close, whatever librdkafka
+  still holds is purged into the spool, so the next process delivers it. A ``kill -9``
+  loses what was only in librdkafka's queue.
+* ``disk``: every event is appended to the spool before it is handed to librdkafka and
+  acknowledged in the spool on its delivery report, so a killed process loses nothing it
+  recorded; the next process replays what is unacknowledged (at-least-once: a record
+  delivered just before the kill may arrive twice, with the same event_id).
+
+``publish`` never blocks on the network and never raises; failures are counted as drops.
+confluent_kafka is imported only when a publisher is built.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from tooltrail.errors import ConfigError
+from tooltrail.producer.metrics import ProducerMetrics
+from tooltrail.producer.publisher import Serializer
+from tooltrail.producer.spool import RecordRef, Spool
+
+log = logging.getLogger(__name__)
+DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
+DURABILITY_MODES = ("memory", "disk")
+# Errors a retry cannot fix: the record is dropped (counted) instead of replayed forever.
+_PERMANENT = frozenset(
+    {
+        "MSG_SIZE_TOO_LARGE",
+        "_MSG_SIZE_TOO_LARGE",
+        "INVALID_MSG",
+        "CORRUPT_MESSAGE",
+        "INVALID_RECORD",
+        "_INVALID_ARG",
+        "INVALID_REQUIRED_ACKS",
+    }
+)
+_PURGED = frozenset({"_PURGE_QUEUE", "_PURGE_INFLIGHT"})
+
+
+class KafkaPublisher:
+    """Publishes encoded events to Kafka, spooling to disk when it cannot (see module doc).
+
+    Args:
+        bootstrap_servers: Kafka bootstrap list.
+        topic: destination topic.
+        durability: ``memory`` or ``disk``.
+        spool_dir: spool directory; required for ``disk``; without it ``memory`` mode drops
+            (and counts) what librdkafka cannot take.
+        serializer: event dict -> bytes; default Avro single-object encoding.
+        producer_config: extra librdkafka settings (SASL/TLS ...), applied last.
+        spool_*, fsync, fsync_interval: see :class:`~tooltrail.producer.spool.Spool`.
+        replay_batch: records handed to librdkafka per replay step (bounds lock hold time).
+        replay_max_inflight: replay pauses while librdkafka holds this many records.
+        metrics: counters; default a private registry.
+    """
+
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        topic: str = DEFAULT_TOPIC,
+        durability: str = "memory",
+        spool_dir: str | Path | None = None,
+        spool_max_bytes: int = 1 << 30,
+        spool_segment_bytes: int = 4 << 20,
+        spool_full_policy: str = "drop_new",
+        fsync: str = "interval",
+        fsync_interval: float = 1.0,
+        serializer: Serializer | None = None,
+        compression: str = "lz4",
+        linger_ms: float = 5.0,
+        queue_max_messages: int = 100_000,
+        queue_max_kbytes: int = 65_536,
+        producer_config: Mapping[str, Any] | None = None,
+        replay_batch: int = 1000,
+        replay_max_inflight: int = 20_000,
+        metrics: ProducerMetrics | None = None,
+    ) -> None:
+        if durability not in DURABILITY_MODES:
+            raise ConfigError(f"durability {durability!r} not in {DURABILITY_MODES}")
+        if durability == "disk" and spool_dir is None:
+            raise ConfigError("durability 'disk' needs a spool_dir")
+        from confluent_kafka import Producer  # noqa: PLC0415 - keep the agent import light
+
+        if serializer is None:
+            from tooltrail.schemas import (  # noqa: PLC0415
+                TOOL_CALL_EVENT,
+                single_object_serializer,
+            )
+
+            serializer = single_object_serializer(TOOL_CALL_EVENT)
+        self.serializer = serializer
+        self.topic = topic
+        self.durability = durability
+        self.metrics = metrics if metrics is not None else ProducerMetrics()
+        self.replay_batch = replay_batch
+        self.replay_max_inflight = replay_max_inflight
+        self.spool = (
+            Spool(
+                directory=spool_dir,
+                max_bytes=spool_max_bytes,
+                segment_bytes=spool_segment_bytes,
+                full_policy=spool_full_policy,
+                fsync=fsync,
+                fsync_interval=fsync_interval,
+                metrics=self.metrics,
+            )
+            if spool_dir is not None
+            else None
+        )
+        config: dict[str, Any] = {
+            "bootstrap.servers": bootstrap_servers,
+            "enable.idempotence": True,
+            "acks": "all",
+            "compression.type": compression,
+            "linger.ms": linger_ms,
+            "message.timeout.ms": 0,
+            "queue.buffering.max.messages": queue_max_messages,
+            "queue.buffering.max.kbytes": queue_max_kbytes,
+            "logger": logging.getLogger("tooltrail.producer.librdkafka"),
+            "error_cb": self._on_error,
+        }
+        config.update(producer_config or {})
+        self._producer = Producer(config)
+        self._lock = threading.Lock()
+        self._backlog = self.spool is not None and self.spool.pending > 0
+        self._broker_down = False
+        self._cursor: RecordRef | None = None  # last spooled record handed to librdkafka
+        self._reserved: int | None = None  # spool slot for records purged at close
+        self._replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None = None
+        self._replay_head: tuple[RecordRef, bytes, bytes] | None = None
+        self._deliver_plain = functools.partial(self._on_delivery, None)
+        self._stop = threading.Event()
+        self.closed = False
+        self._thread = threading.Thread(target=self._run, name="tooltrail-producer", daemon=True)
+        self._thread.start()
+        self._atexit = _closer(weakref.ref(self))
+        atexit.register(self._atexit)
+
+    @property
+    def prefers_offload(self) -> bool:
+        """Whether the capture layer should hand events over from a background thread."""
+        return self.durability == "memory"
+
+    @property
+    def in_backlog(self) -> bool:
+        return self._backlog
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def publish(self, event: dict[str, Any], *, durable: bool = False) -> bool:
+        """Encode and hand over one event; True when queued durably or to librdkafka."""
+        try:
+            value = self.serializer(event, None)
+        except Exception:
+            self.metrics.dropped("encode_error")
+            log.exception("tooltrail: event %s does not encode", event.get("event_id"))
+            return False
+        return self.publish_bytes(event["session_id"].encode(), value, durable=durable)
+
+    def publish_bytes(  # noqa: PLR0911 - each way an event can end is its own return
+        self, key: bytes, value: bytes, *, durable: bool = False
+    ) -> bool:
+        """Hand over one already-encoded record (see :meth:`publish`)."""
+        if self.closed:
+            self.metrics.dropped("closed")
+            return False
+        spool = self.spool
+        with self._lock:
+            ref = None
+            if spool is not None and (durable or self.durability == "disk"):
+                ref = spool.append(key, value, sync=durable)
+                if ref is None and durable:
+                    self.metrics.dropped("spool_full")
+                    return False
+            if not self._backlog:
+                try:
+                    self._producer.produce(
+                        self.topic,
+                        value,
+                        key,
+                        on_delivery=self._deliver_plain
+                        if ref is None
+                        else functools.partial(self._on_delivery, ref),
+                    )
+                except BufferError:
+                    self._enter_backlog("queue_full")
+                else:
+                    if ref is not None:
+                        self._cursor = ref
+                    return True
+            if ref is not None:
+                return True
+            if spool is not None:
+                ref = spool.append(key, value)
+                if ref is not None:
+                    return True
+                self.metrics.dropped("spool_full")
+                return False
+            self.metrics.dropped("queue_full")
+            return False
+
+    def _enter_backlog(self, why: str) -> None:
+        if self._backlog or self.spool is None:
+            return
+        log.warning("tooltrail: spooling events to disk (%s)", why)
+        self._backlog = True
+        self._replay_iter = None
+        if self.durability == "memory":
+            self._reserved = self.spool.roll(reserve=True)
+
+    # -- callbacks (run in the poll thread or inside flush) ------------------------------
+
+    def _on_error(self, err: Any) -> None:
+        name = err.name()
+        if name == "_ALL_BROKERS_DOWN":
+            self._broker_down = True
+            with self._lock:
+                self._enter_backlog("all brokers down")
+        if err.fatal():
+            self.metrics.dropped("fatal_producer_error")
+            log.error("tooltrail: fatal Kafka producer error: %s", err)
+        else:
+            log.debug("tooltrail: Kafka: %s", err)
+
+    def _on_delivery(self, ref: RecordRef | None, err: Any, msg: Any) -> None:
+        if err is None:
+            self.metrics.produced.inc()
+            self._broker_down = False
+            if ref is not None and self.spool is not None:
+                self.spool.ack(ref)
+            return
+        name = err.name()
+        if name in _PERMANENT:
+            self.metrics.dropped(name.lower().lstrip("_"))
+            if ref is not None and self.spool is not None:
+                self.spool.ack(ref)
+            return
+        if ref is not None:
+            if name not in _PURGED:
+                log.warning("tooltrail: delivery failed (%s); kept in the spool", err)
+            return  # unacknowledged: the next process replays it
+        if self.spool is not None:
+            slot = self._reserved if self._backlog else None
+            if self.spool.append(msg.key() or b"", msg.value(), segment=slot) is not None:
+                return
+        self.metrics.dropped("undelivered_at_close" if name in _PURGED else "delivery_failed")
+
+    # -- background: poll, acks, fsync, replay -------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._producer.poll(0.0 if self._backlog else 0.05)
+                if self.spool is not None:
+                    self.spool.flush_acks()
+                    self.spool.maybe_sync()
+                    if self._backlog and not self._replay_step():
+                        self._stop.wait(0.01)
+            except Exception:  # the background thread must survive anything
+                log.exception("tooltrail: producer background loop error")
+                self._stop.wait(0.1)
+
+    def _replay_step(self) -> bool:
+        """Hand up to ``replay_batch`` spooled records over; False when nothing could move."""
+        assert self.spool is not None
+        moved = 0
+        with self._lock:
+            while moved < self.replay_batch and len(self._producer) < self.replay_max_inflight:
+                item = self._replay_head or self._next_pending()
+                self._replay_head = None
+                if item is None:
+                    if not self._broker_down:
+                        self._backlog = False
+                        log.info("tooltrail: spool replay caught up")
+                    break
+                ref, key, value = item
+                try:
+                    self._producer.produce(
+                        self.topic,
+                        value,
+                        key,
+                        on_delivery=functools.partial(self._on_delivery, ref),
+                    )
+                except BufferError:
+                    self._replay_head = item
+                    break
+                self._cursor = ref
+                self.metrics.replayed.inc()
+                moved += 1
+        return moved > 0
+
+    def _next_pending(self) -> tuple[RecordRef, bytes, bytes] | None:
+        assert self.spool is not None
+        for _ in range(2):
+            if self._replay_iter is None:
+                self._replay_iter = self.spool.iter_pending(after=self._cursor)
+            item = next(self._replay_iter, None)
+            if item is not None:
+                return item
+            self._replay_iter = None  # exhausted: look again for records appended since
+        return None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def pending(self) -> int:
+        """Records not yet acknowledged by the broker (librdkafka queue + unsent backlog)."""
+        queued = len(self._producer)
+        if self._backlog and self.spool is not None:
+            return max(queued, self.spool.pending)
+        return queued
+
+    def flush(self, timeout: float = 10.0) -> int:
+        """Wait up to ``timeout`` s for delivery of everything published; returns what is left."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = self.pending()
+            remaining = deadline - time.monotonic()
+            if left == 0 or remaining <= 0:
+                break
+            self._producer.flush(min(0.1, remaining))
+        if self.spool is not None:
+            self.spool.flush_acks()
+        return self.pending()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush, then purge what is left into the spool (delivered by the next process)."""
+        if self.closed:
+            return
+        self.flush(timeout)
+        self._stop.set()
+        self._thread.join(5.0)
+        with self._lock:
+            self.closed = True
+        if len(self._producer):
+            self._producer.purge(in_queue=True, in_flight=True)
+            self._producer.flush(1.0)
+        self._producer.poll(0)
+        if self.spool is not None:
+            self.spool.close()
+        atexit.unregister(self._atexit)
+
+    def __enter__(self) -> KafkaPublisher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _closer(ref: weakref.ref[KafkaPublisher]) -> Any:
+    """An atexit hook that closes the publisher if it is still alive (flush at exit)."""
+
+    def close() -> None:
+        publisher = ref()
+        if publisher is not None:
+            publisher.close(5.0)
+
+    return close

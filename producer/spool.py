@@ -1,0 +1,376 @@
+"""The disk spool: an append-only, bounded, crash-tolerant log of encoded events.
+
+Layout: one directory (owned by one process at a time, ``flock`` on ``LOCK``) of segment
+files ``<no:016d>.seg`` replayed in name order, each with an ``.ack`` sidecar listing the
+record indexes already delivered (4-byte little-endian each). A segment whose records are
+all acknowledged is deleted.
+
+Record: ``<u32 length><u32 crc32><payload>``; payload ``<u16 key length><key><value>``.
+A ``kill -9`` can leave a torn last record: on open, the first record that is short or fails
+its CRC ends the segment; the bytes after it are cut off and counted
+(``dropped{stage="spool",reason="torn_record"}``), never raised.
+
+Full policy (``max_bytes``): ``drop_new`` refuses the new record (the publisher counts it
+as ``spool_full`` when it cannot deliver it another way); ``drop_oldest`` deletes the oldest
+segments and counts their undelivered records as ``spool_evicted``. fsync policy:
+``always`` (every append), ``interval`` (at most every ``fsync_interval`` s, by
+:meth:`maybe_sync`) or ``never`` (the OS decides). Appends are
+``write(2)`` calls, so a killed process loses nothing already appended; the fsync policy is
+about machine crashes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tooltrail.errors import ConfigError
+from tooltrail.producer.metrics import ProducerMetrics
+
+_HEADER = struct.Struct("<II")
+_KEYLEN = struct.Struct("<H")
+_ACK = struct.Struct("<I")
+_MAGIC = b"TTSPOOL1"
+FULL_POLICIES = ("drop_new", "drop_oldest")
+FSYNC_POLICIES = ("always", "interval", "never")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class RecordRef:
+    """Where a record lives: segment number and index within the segment."""
+
+    segment: int
+    index: int
+
+
+@dataclass
+class _Segment:
+    no: int
+    path: Path
+    size: int = len(_MAGIC)
+    count: int = 0
+    acked: set[int] = field(default_factory=set)
+    fd: int | None = None  # append fd, only while writable
+    ack_fd: int | None = None
+
+    @property
+    def pending(self) -> int:
+        return self.count - len(self.acked)
+
+
+class Spool:
+    """Append-only segment files with per-record CRC, acks, size bound and ordered replay."""
+
+    def __init__(
+        self,
+        *,
+        directory: str | os.PathLike[str],
+        max_bytes: int = 1 << 30,
+        segment_bytes: int = 4 << 20,
+        full_policy: str = "drop_new",
+        fsync: str = "interval",
+        fsync_interval: float = 1.0,
+        metrics: ProducerMetrics | None = None,
+    ) -> None:
+        if full_policy not in FULL_POLICIES:
+            raise ConfigError(f"spool full_policy {full_policy!r} not in {FULL_POLICIES}")
+        if fsync not in FSYNC_POLICIES:
+            raise ConfigError(f"spool fsync {fsync!r} not in {FSYNC_POLICIES}")
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.segment_bytes = segment_bytes
+        self.full_policy = full_policy
+        self.fsync = fsync
+        self.fsync_interval = fsync_interval
+        self.metrics = metrics if metrics is not None else ProducerMetrics()
+        self._lock = threading.RLock()
+        self._lock_fd = os.open(self.dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(self._lock_fd)
+            raise ConfigError(f"spool directory {self.dir} is in use by another process") from exc
+        self._segments: dict[int, _Segment] = {}
+        self._pending_acks: dict[int, list[int]] = {}
+        self._dirty = False
+        self._last_sync = time.monotonic()
+        self.torn_records = 0
+        self.closed = False
+        self._load()
+        last = max(self._segments, default=0)
+        self._active = self._new_segment(last + 1)
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        for path in sorted(self.dir.glob("*.seg")):
+            try:
+                no = int(path.stem)
+            except ValueError:
+                continue
+            seg = _Segment(no=no, path=path)
+            self._scan(seg)
+            ack_path = path.with_suffix(".ack")
+            if ack_path.exists():
+                data = ack_path.read_bytes()
+                usable = len(data) - len(data) % _ACK.size
+                seg.acked = {i for (i,) in _ACK.iter_unpack(data[:usable]) if i < seg.count}
+            if seg.pending == 0:
+                self._delete(seg)
+            else:
+                self._segments[no] = seg
+        self.metrics.spool_bytes.set(self.size_bytes)
+
+    def _scan(self, seg: _Segment) -> None:
+        """Count the valid records; cut a torn or corrupt tail off and count it."""
+        with open(seg.path, "rb") as fh:
+            data = fh.read()
+        if not data:  # killed between create and the magic write: nothing was lost
+            with open(seg.path, "wb") as fh:
+                fh.write(_MAGIC)
+            return
+        if data[: len(_MAGIC)] != _MAGIC:
+            if len(data) < len(_MAGIC) and _MAGIC.startswith(data):  # torn at creation
+                data = b""
+            else:
+                raise ConfigError(f"{seg.path} is not a tooltrail spool segment")
+        pos, count = len(_MAGIC), 0
+        while pos < len(data):
+            if pos + _HEADER.size > len(data):
+                break
+            length, crc = _HEADER.unpack_from(data, pos)
+            body = data[pos + _HEADER.size : pos + _HEADER.size + length]
+            if len(body) != length or zlib.crc32(body) != crc:
+                break
+            pos += _HEADER.size + length
+            count += 1
+        if pos < len(data) or len(data) < len(_MAGIC):
+            self.torn_records += 1
+            self.metrics.dropped("torn_record", stage="spool")
+            with open(seg.path, "r+b") as fh:
+                if len(data) < len(_MAGIC):
+                    fh.write(_MAGIC)
+                    pos = len(_MAGIC)
+                fh.truncate(pos)
+        seg.size, seg.count = pos, count
+
+    def _new_segment(self, no: int) -> _Segment:
+        path = self.dir / f"{no:016d}.seg"
+        seg = _Segment(no=no, path=path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        if os.fstat(fd).st_size == 0:
+            os.write(fd, _MAGIC)
+        else:  # a reserved segment reopened: keep what it holds
+            self._scan(seg)
+        seg.fd = fd
+        self._segments[no] = seg
+        return seg
+
+    # -- writing -------------------------------------------------------------------------
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(s.size for s in self._segments.values())
+
+    @property
+    def pending(self) -> int:
+        """Records appended and not yet acknowledged."""
+        with self._lock:
+            return sum(s.pending for s in self._segments.values())
+
+    def append(
+        self, key: bytes, value: bytes, *, sync: bool = False, segment: int | None = None
+    ) -> RecordRef | None:
+        """Append one record; None when the spool is full under ``drop_new`` (counted)."""
+        payload = _KEYLEN.pack(len(key)) + key + value
+        record = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+        with self._lock:
+            if self.closed:
+                self.metrics.dropped("spool_closed", stage="spool")
+                return None
+            if not self._make_room(len(record)):
+                return None  # the caller decides whether the event is lost, and counts it
+            seg = self._writable(segment)
+            assert seg.fd is not None
+            os.write(seg.fd, record)
+            ref = RecordRef(seg.no, seg.count)
+            seg.count += 1
+            seg.size += len(record)
+            self._dirty = True
+            if sync or self.fsync == "always":
+                os.fsync(seg.fd)
+                self._dirty = False
+        self.metrics.spooled.inc()
+        self.metrics.spool_bytes.inc(len(record))
+        return ref
+
+    def _writable(self, segment: int | None) -> _Segment:
+        if segment is not None and segment != self._active.no:
+            seg = self._segments.get(segment)
+            if seg is None or seg.fd is None:
+                seg = self._new_segment(segment)
+            return seg
+        if self._active.size >= self.segment_bytes:
+            self.roll()
+        return self._active
+
+    def roll(self, *, reserve: bool = False) -> int | None:
+        """Start a new active segment; with ``reserve`` skip one number and return it.
+
+        A reserved number sorts between the old and new segments: records later written to it
+        replay before everything appended after this call.
+        """
+        with self._lock:
+            old = self._active
+            if old.fd is not None and old.count == 0 and not reserve:
+                return None
+            self._close_fd(old)
+            base = max(self._segments) + 1
+            self._active = self._new_segment(base + 1 if reserve else base)
+            if old.pending == 0 and old.count > 0:
+                self._delete(old)
+            return base if reserve else None
+
+    def _make_room(self, need: int) -> bool:
+        if self.size_bytes + need <= self.max_bytes:
+            return True
+        if self.full_policy == "drop_new":
+            return False
+        for no in sorted(self._segments):
+            seg = self._segments[no]
+            if seg is self._active:
+                break
+            if seg.pending:
+                self.metrics.dropped("spool_evicted", stage="spool", amount=seg.pending)
+            self._delete(seg)
+            if self.size_bytes + need <= self.max_bytes:
+                return True
+        return self.size_bytes + need <= self.max_bytes
+
+    # -- acknowledging -------------------------------------------------------------------
+
+    def ack(self, ref: RecordRef) -> None:
+        """Mark a record delivered (buffered; written by :meth:`flush_acks`)."""
+        with self._lock:
+            seg = self._segments.get(ref.segment)
+            if seg is None or ref.index in seg.acked:
+                return
+            seg.acked.add(ref.index)
+            self._pending_acks.setdefault(ref.segment, []).append(ref.index)
+
+    def flush_acks(self) -> None:
+        """Write buffered acks; delete segments that are complete."""
+        with self._lock:
+            batches, self._pending_acks = self._pending_acks, {}
+            for no, indexes in batches.items():
+                seg = self._segments.get(no)
+                if seg is None:
+                    continue
+                if seg is not self._active and seg.fd is None and seg.pending == 0:
+                    self._delete(seg)
+                    continue
+                if seg.ack_fd is None:
+                    seg.ack_fd = os.open(
+                        seg.path.with_suffix(".ack"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
+                    )
+                os.write(seg.ack_fd, b"".join(_ACK.pack(i) for i in indexes))
+            if self._active.pending == 0 and self._active.size >= self.segment_bytes:
+                self.roll()
+
+    def maybe_sync(self) -> None:
+        """fsync the active segment if the ``interval`` policy says it is time."""
+        if self.fsync != "interval" or not self._dirty:
+            return
+        now = time.monotonic()
+        if now - self._last_sync < self.fsync_interval:
+            return
+        with self._lock:
+            for seg in self._segments.values():
+                if seg.fd is not None:
+                    os.fsync(seg.fd)
+            self._dirty = False
+            self._last_sync = now
+
+    # -- reading -------------------------------------------------------------------------
+
+    def iter_pending(
+        self, after: RecordRef | None = None
+    ) -> Iterator[tuple[RecordRef, bytes, bytes]]:
+        """Unacknowledged records in replay order, strictly after ``after``."""
+        with self._lock:
+            plan = [(no, s.path, s.size) for no, s in sorted(self._segments.items())]
+        for no, path, size in plan:
+            if after is not None and no < after.segment:
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read(size)
+            except FileNotFoundError:  # deleted (acked or evicted) meanwhile
+                continue
+            pos, index = len(_MAGIC), 0
+            while pos + _HEADER.size <= len(data):
+                length, crc = _HEADER.unpack_from(data, pos)
+                start = pos + _HEADER.size
+                body = data[start : start + length]
+                if len(body) != length or zlib.crc32(body) != crc:
+                    break
+                pos = start + length
+                ref = RecordRef(no, index)
+                index += 1
+                if after is not None and ref <= after:
+                    continue
+                seg = self._segments.get(no)
+                if seg is None:
+                    break
+                if ref.index in seg.acked:
+                    continue
+                (klen,) = _KEYLEN.unpack_from(body)
+                yield ref, body[2 : 2 + klen], body[2 + klen :]
+
+    def tail(self) -> RecordRef | None:
+        """The last record appended (None if the spool holds nothing)."""
+        with self._lock:
+            for no in sorted(self._segments, reverse=True):
+                seg = self._segments[no]
+                if seg.count:
+                    return RecordRef(no, seg.count - 1)
+            return None
+
+    # -- closing -------------------------------------------------------------------------
+
+    def _close_fd(self, seg: _Segment) -> None:
+        for attr in ("fd", "ack_fd"):
+            fd = getattr(seg, attr)
+            if fd is not None:
+                if attr == "fd" and self.fsync != "never":
+                    os.fsync(fd)
+                os.close(fd)
+                setattr(seg, attr, None)
+
+    def _delete(self, seg: _Segment) -> None:
+        self._close_fd(seg)
+        for p in (seg.path, seg.path.with_suffix(".ack")):
+            p.unlink(missing_ok=True)
+        self._segments.pop(seg.no, None)
+        self.metrics.spool_bytes.set(self.size_bytes)
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.flush_acks()
+            for seg in list(self._segments.values()):
+                self._close_fd(seg)
+                if seg.pending == 0:
+                    self._delete(seg)
+            self.closed = True
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
