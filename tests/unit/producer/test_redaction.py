@@ -11,7 +11,10 @@ import pytest
 from tooltrail.producer.redaction import Redactor, cap_json, luhn_ok, raw_bytes
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV"
-PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"
+PEM = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+    "-----END OPENSSH PRIVATE KEY-----"
+)
 SECRETS = {
     "bearer": "Bearer abcDEF123456789xyz",
     "aws_access_key": "AKIAIOSFODNN7EXAMPLE",
