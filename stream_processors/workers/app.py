@@ -1,16 +1,17 @@
 """The Faust app factory: one thin agent over the raw topic, a state table, web views.
 
-The agent takes a batch of events (``noack_take``: nothing is acknowledged by Faust),
-calls the pure :class:`Pipeline`, produces the outputs and waits for every delivery, saves
-the per-session state to the changelog-backed table, and only then acknowledges the
-batch. Faust commits acknowledged offsets after flushing its producer, so an offset is
-never committed before the outputs and state of its record are in Kafka.
+The agent takes a batch of events with ``noack_take`` (Faust acknowledges nothing by
+itself), calls the pure :class:`Pipeline`, produces the outputs and waits until Kafka has
+every one, writes the changed state to the changelog-backed table, and only then
+acknowledges the batch. Faust commits acknowledged offsets after flushing its producer
+(changelog included), so an offset is never committed before its outputs and state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,29 +20,29 @@ from typing import Any
 import faust
 from faust.streams import _current_event  # the context Faust tables read a partition from
 from prometheus_client import CONTENT_TYPE_LATEST
+
 from tooltrail.stream_processors.workers.config import ProcessorConfig
 from tooltrail.stream_processors.workers.metrics import ProcessorMetrics
 from tooltrail.stream_processors.workers.pipeline import (
-    AnalyzerFactory,
     BatchResult,
     Output,
     Pipeline,
     RawRecord,
-    SessionState,
 )
+from tooltrail.stream_processors.workers.runtime import AnalysisConfig, PartitionRuntime
 
 log = logging.getLogger(__name__)
 
-STATE_TABLE = "session_state"
+STATE_TABLE = "state"
 _RETRY_BACKOFF = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
 @contextmanager
 def _in_partition(event: Any) -> Iterator[None]:
-    """Make Faust tables read and write the partition of ``event`` (this task only).
+    """Make Faust tables write to the partition of ``event`` (in this task only).
 
-    Tables take the changelog partition from the "current event", which Faust sets only
-    in the task that iterates the stream; a batch handler sets it per partition itself.
+    Tables take the changelog partition from the "current event", which Faust sets only in
+    the task iterating the stream; the batch handler sets it per partition itself.
     """
     token = _current_event.set(weakref.ref(event))
     try:
@@ -55,7 +56,7 @@ class ProcessorsApp:
 
     Args:
         config: topics, broker, store, batching and web settings.
-        analyzer_factory: builds the per-session chain verifier + enricher + detector.
+        analysis: rules, catalog and tuning of the per-partition analysis.
         metrics: where counters go; a fresh registry by default.
     """
 
@@ -63,15 +64,14 @@ class ProcessorsApp:
         self,
         *,
         config: ProcessorConfig,
-        analyzer_factory: AnalyzerFactory,
+        analysis: AnalysisConfig,
         metrics: ProcessorMetrics | None = None,
     ) -> None:
         self.config = config
+        self.analysis = analysis
         self.metrics = metrics if metrics is not None else ProcessorMetrics()
         self.pipeline = Pipeline(
-            analyzer_factory=analyzer_factory,
-            max_record_bytes=config.max_record_bytes,
-            worker=config.worker_name,
+            max_record_bytes=config.max_record_bytes, worker=config.worker_name
         )
         self.app = faust.App(
             config.app_id,
@@ -88,7 +88,6 @@ class ProcessorsApp:
             broker_session_timeout=config.session_timeout,
             broker_heartbeat_interval=config.heartbeat_interval,
             broker_commit_interval=config.commit_interval,
-            # A batch must be processed within this many seconds or the group evicts us.
             broker_max_poll_interval=max(60.0, config.session_timeout * 6),
             web_enabled=config.web_port != 0,
             web_port=config.web_port or 6066,
@@ -104,24 +103,33 @@ class ProcessorsApp:
             value_serializer="raw",
             partitions=config.partitions,
         )
+        # bytes keys and values: Faust's "raw" codec both ways; keys are "<partition>/<key>".
         self.state = self.app.Table(
             STATE_TABLE,
             partitions=config.partitions,
             key_type=bytes,
             value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            help="Per-session chain-verification and detection state.",
+            help="Per-partition chain-verification, enrichment and detection state.",
         )
+        self.runtimes: dict[int, PartitionRuntime] = {}
+        self._anchor: dict[int, Any] = {}  # partition -> an event of it, for table writes
+        self._written_marker: dict[int, bytes | None] = {}
+        self._lock = asyncio.Lock()
+        self.batches_done = 0
         self.app.agent(self.raw_topic, name="tooltrail-processors")(self._agent)
+        self.app.timer(max(0.05, analysis.allowed_lateness / 2), name="tooltrail-heartbeat")(
+            self._heartbeat
+        )
+        self.app.on_partitions_revoked.connect(self._on_revoked)
         self._add_views()
         self.metrics.set_lag_source(self._lag)
-        self.batches_done = 0
+
+    # -- the agent ----------------------------------------------------------------------
 
     async def _agent(self, stream: Any) -> AsyncIterator[None]:
-        async for events in stream.noack_take(
-            self.config.batch_size, within=self.config.batch_within
-        ):
+        size, within = self.config.batch_size, self.config.batch_within
+        async for events in stream.noack_take(size, within=within):
+            started = time.perf_counter()
             try:
                 await self.handle_batch(events)
             except asyncio.CancelledError:
@@ -134,12 +142,12 @@ class ProcessorsApp:
                 raise
             for event in events:
                 await stream.ack(event)
+            self.metrics.batch_seconds.observe(time.perf_counter() - started)
             yield None
 
     async def handle_batch(self, events: Sequence[Any]) -> BatchResult:
         """Run the pipeline over a batch, deliver its outputs, then save the state."""
         records = []
-        by_partition: dict[int, Any] = {}
         for event in events:
             message = event.message
             records.append(
@@ -151,22 +159,72 @@ class ProcessorsApp:
                     value=message.value,
                 )
             )
-            by_partition[message.partition] = event
-        partition_of: dict[str, int] = {}
-
-        def load_state(session_id: str, record: RawRecord) -> SessionState:
-            partition_of[session_id] = record.partition
-            with _in_partition(by_partition[record.partition]):
-                return SessionState.from_bytes(self.state.get(session_id.encode()))
-
-        result = self.pipeline.process(records, load_state)
-        await self._deliver(result)
-        for session_id, state in result.states.items():
-            with _in_partition(by_partition[partition_of[session_id]]):
-                self.state[session_id.encode()] = state.to_bytes()
+            self._anchor[message.partition] = event
+        async with self._lock:
+            result = self.pipeline.process(records, self._runtime)
+            await self._deliver(result)
+            self._save(result.writes)
         self.metrics.observe(result)
         self.batches_done += 1
         return result
+
+    async def _heartbeat(self, *args: Any) -> None:
+        """Let idle partitions release buffered alerts (see PartitionRuntime.heartbeat)."""
+        async with self._lock:
+            result = BatchResult()
+            for partition, runtime in list(self.runtimes.items()):
+                alerts = runtime.heartbeat()
+                if alerts:
+                    self.pipeline.add_alerts(alerts, None, result)
+                    result.writes[partition] = runtime.drain_state()
+            if result.alerts:
+                await self._deliver(result)
+                self._save(result.writes)
+                self.metrics.observe_alerts(result)
+
+    def _runtime(self, partition: int) -> PartitionRuntime:
+        runtime = self.runtimes.get(partition)
+        if runtime is None:
+            prefix = f"{partition}/".encode()
+            table = self.state
+
+            def load_chain(session_id: str) -> bytes | None:
+                value: bytes | None = table.get(prefix + b"c/" + session_id.encode())
+                return value
+
+            runtime = PartitionRuntime(
+                config=self.analysis, load_chain=load_chain, drops=self.metrics.drops
+            )
+            runtime.restore(
+                (key[len(prefix) :].decode(), value)
+                for key, value in list(table.items())
+                if key.startswith(prefix) and not key.startswith(prefix + b"c/")
+            )
+            self.runtimes[partition] = runtime
+            self._written_marker[partition] = None
+        return runtime
+
+    def _save(self, writes: dict[int, dict[str, bytes | None]]) -> None:
+        for partition, changes in writes.items():
+            marker = changes.get("m")
+            if len(changes) == 1 and marker == self._written_marker.get(partition):
+                continue
+            prefix = f"{partition}/"
+            with _in_partition(self._anchor[partition]):
+                for key, value in changes.items():  # the marker comes last
+                    full = (prefix + key).encode()
+                    if value is None:
+                        self.state.pop(full, None)
+                    else:
+                        self.state[full] = value
+            self._written_marker[partition] = marker
+
+    async def _on_revoked(self, sender: Any, revoked: Any, **kwargs: Any) -> None:
+        # A partition may come back later after another worker changed its state: rebuild.
+        for tp in revoked:
+            if tp.topic == self.config.topics.raw:
+                self.runtimes.pop(tp.partition, None)
+                self._anchor.pop(tp.partition, None)
 
     async def _deliver(self, result: BatchResult) -> None:
         """Produce every output and wait until Kafka has all of them; retry failures."""
@@ -179,9 +237,10 @@ class ProcessorsApp:
         attempt = 0
         producer = self.app.producer
         while pending:
-            futures = []
-            for topic, out in pending:
-                futures.append(await producer.send(topic, out.key, out.value, None, None, None))
+            futures = [
+                await producer.send(topic, out.key, out.value, None, None, None)
+                for topic, out in pending
+            ]
             outcomes = await asyncio.gather(*futures, return_exceptions=True)
             failed = [
                 item
@@ -203,6 +262,8 @@ class ProcessorsApp:
                 await asyncio.sleep(delay)
             pending = failed
 
+    # -- web views ----------------------------------------------------------------------
+
     def _lag(self) -> dict[int, int]:
         consumer = self.app.consumer
         read = self.app.monitor.tp_read_offsets
@@ -212,7 +273,7 @@ class ProcessorsApp:
                 continue
             try:
                 high = consumer.highwater(tp)
-            except Exception:  # not fetched yet
+            except Exception:  # nothing fetched yet
                 continue
             if high is None:
                 continue
@@ -221,11 +282,11 @@ class ProcessorsApp:
         return lags
 
     def _add_views(self) -> None:
-        metrics = self.metrics
         owner = self
 
         async def metrics_view(view: Any, request: Any) -> Any:
-            return view.bytes(metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+            body = owner.metrics.render()
+            return view.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
         async def health_view(view: Any, request: Any) -> Any:
             app = owner.app
@@ -249,8 +310,8 @@ class ProcessorsApp:
 def create_app(
     config: ProcessorConfig,
     *,
-    analyzer_factory: AnalyzerFactory,
+    analysis: AnalysisConfig | None = None,
     metrics: ProcessorMetrics | None = None,
 ) -> ProcessorsApp:
     """Build the processors app from settings (the CLI's and the tests' entry point)."""
-    return ProcessorsApp(config=config, analyzer_factory=analyzer_factory, metrics=metrics)
+    return ProcessorsApp(config=config, analysis=analysis or AnalysisConfig(), metrics=metrics)

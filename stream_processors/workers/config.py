@@ -9,21 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tooltrail.errors import ConfigError
-
-RAW_TOPIC = "tooltrail.toolcalls.v1"
-ENRICHED_TOPIC = "tooltrail.toolcalls.enriched.v1"
-ALERTS_TOPIC = "tooltrail.alerts.v1"
-DEADLETTER_TOPIC = "tooltrail.deadletter.v1"
+from tooltrail.topics import ALERTS, DEADLETTER, ENRICHED, TOOLCALLS
 
 
 @dataclass(frozen=True, kw_only=True)
 class Topics:
     """Names of the four topics the processors read and write."""
 
-    raw: str = RAW_TOPIC
-    enriched: str = ENRICHED_TOPIC
-    alerts: str = ALERTS_TOPIC
-    deadletter: str = DEADLETTER_TOPIC
+    raw: str = TOOLCALLS
+    enriched: str = ENRICHED
+    alerts: str = ALERTS
+    deadletter: str = DEADLETTER
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from tooltrail.metrics import DropCounter
 from tooltrail.stream_processors.workers.pipeline import BatchResult
 
 LagSource = Callable[[], Mapping[int, int]]
@@ -51,22 +53,39 @@ class ProcessorMetrics:
             "Output records sent again after a failed delivery.",
             registry=r,
         )
+        self.batch_seconds = Histogram(
+            "tooltrail_processor_batch_seconds",
+            "Time from taking a batch to acknowledging it (pipeline, delivery, state).",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=r,
+        )
+        self.batch_records = Histogram(
+            "tooltrail_processor_batch_records",
+            "Records per batch.",
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
+            registry=r,
+        )
         self.lag = Gauge(
             "tooltrail_processor_lag",
             "Records in the raw topic not yet read, by assigned partition.",
             ["partition"],
             registry=r,
         )
+        self.drops = DropCounter(registry=r)
         self._lag_source: LagSource | None = None
 
     def observe(self, result: BatchResult) -> None:
         self.batches.inc()
+        self.batch_records.observe(result.processed)
         self.processed.inc(result.processed)
         self.enriched.inc(len(result.enriched))
         if result.replayed:
             self.replayed.inc(result.replayed)
         for (stage, reason), n in result.dead_by.items():
             self.dead_letters.labels(stage=stage, reason=reason).inc(n)
+        self.observe_alerts(result)
+
+    def observe_alerts(self, result: BatchResult) -> None:
         for (kind, rule_id, severity), n in result.alerts_by.items():
             self.alerts.labels(kind=kind, rule_id=rule_id, severity=severity).inc(n)
 

@@ -1,10 +1,10 @@
 """The pure batch pipeline the Faust agent calls: raw records in, output records out.
 
-No event loop, no Kafka: a batch of :class:`RawRecord` and the stored per-session state go
-in; encoded enriched events, alerts and dead letters, the new per-session state and the
-counts come out. Every record ends in exactly one place: an enriched event (plus any
-alerts), a dead letter, or ``replayed`` (already applied to the stored state before a crash,
-see :class:`SessionState`).
+No event loop, no Kafka: a batch of :class:`RawRecord` goes in; encoded enriched events,
+alerts and dead letters, the changed state of each partition and the counts come out.
+Every record ends in exactly one place: an enriched event (plus any alerts), a dead
+letter, or ``replayed`` (already applied to the stored state before a crash: see
+:attr:`Analyzer.last_offset`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import orjson
 from tooltrail.errors import DecodeError
 from tooltrail.schemas import (
     ALERT,
@@ -50,45 +49,24 @@ class Output:
     value: bytes
 
 
-@dataclass(slots=True)
-class SessionState:
-    """What survives a restart for one session: the analyzer state and a replay marker.
+class Analyzer(Protocol):
+    """The stateful logic of one partition (see ``runtime.PartitionRuntime``).
 
-    ``last_offset`` is the raw-topic offset of the last record applied to ``data``. A worker
+    ``last_offset`` is the offset of the last record applied to the stored state. A worker
     that crashes after saving state but before committing its consumer offset re-reads
-    those records; they are recognised by their offset and not applied twice (their outputs
+    those records; they are recognised by offset and not applied twice (their outputs
     were delivered before the state was saved).
     """
 
-    last_offset: int = -1
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_bytes(self) -> bytes:
-        return orjson.dumps({"last_offset": self.last_offset, "data": self.data})
-
-    @classmethod
-    def from_bytes(cls, raw: bytes | None) -> SessionState:
-        if not raw:
-            return cls()
-        loaded = orjson.loads(raw)
-        return cls(last_offset=int(loaded["last_offset"]), data=dict(loaded["data"]))
-
-
-class SessionAnalyzer(Protocol):
-    """The stateful per-session logic: chain verification, enrichment and detection."""
+    last_offset: int
 
     def handle(self, event: Record) -> tuple[Record, list[Record]]:
-        """Return the enriched event and the alerts (Avro dicts) this event raises."""
+        """The enriched event and the alerts (Avro dicts) this event raises."""
         ...
 
-    def dump(self) -> dict[str, Any]:
-        """The state to store, JSON-serializable."""
+    def drain_state(self) -> dict[str, bytes | None]:
+        """State changed since the last call, by table key (None deletes)."""
         ...
-
-
-AnalyzerFactory = Callable[[str, dict[str, Any]], SessionAnalyzer]
-# (session_id, the record that first needs it) -> the session's stored state
-StateLoader = Callable[[str, "RawRecord"], SessionState]
 
 
 @dataclass(slots=True)
@@ -98,7 +76,7 @@ class BatchResult:
     enriched: list[Output] = field(default_factory=list)
     alerts: list[Output] = field(default_factory=list)
     dead_letters: list[Output] = field(default_factory=list)
-    states: dict[str, SessionState] = field(default_factory=dict)
+    writes: dict[int, dict[str, bytes | None]] = field(default_factory=dict)
     processed: int = 0
     replayed: int = 0
     dead_by: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -114,7 +92,6 @@ class Pipeline:
     """Decode, validate, verify, enrich and detect a batch of raw records.
 
     Args:
-        analyzer_factory: builds the per-session analyzer from ``(session_id, stored data)``.
         decoder: decodes both framings; defaults to one expecting ToolCallEvent.
         max_record_bytes: larger values are dead-lettered as ``oversized`` undecoded.
         worker: a name written into dead letters.
@@ -124,13 +101,11 @@ class Pipeline:
     def __init__(
         self,
         *,
-        analyzer_factory: AnalyzerFactory,
         decoder: Decoder | None = None,
         max_record_bytes: int = 1_048_576,
         worker: str | None = None,
         clock: Clock = _now,
     ) -> None:
-        self.analyzer_factory = analyzer_factory
         self.decoder = decoder if decoder is not None else Decoder(expect=TOOL_CALL_EVENT)
         self.max_record_bytes = max_record_bytes
         self.worker = worker
@@ -139,49 +114,45 @@ class Pipeline:
         self._enc_alert = single_object_serializer(ALERT)
         self._enc_dead = single_object_serializer(DEAD_LETTER)
 
-    def process(self, records: Iterable[RawRecord], load_state: StateLoader) -> BatchResult:
-        """Run a batch; ``load_state(session_id, record)`` returns a session's stored state."""
+    def process(
+        self, records: Iterable[RawRecord], analyzer_for: Callable[[int], Analyzer]
+    ) -> BatchResult:
+        """Run a batch; ``analyzer_for(partition)`` gives the partition's analyzer."""
         result = BatchResult()
-        analyzers: dict[str, SessionAnalyzer] = {}
+        touched: dict[int, Analyzer] = {}
         for record in records:
             result.processed += 1
+            analyzer = touched.get(record.partition)
+            if analyzer is None:
+                analyzer = touched[record.partition] = analyzer_for(record.partition)
+            if record.offset <= analyzer.last_offset:
+                result.replayed += 1
+                continue
+            analyzer.last_offset = record.offset
             event = self._decode(record, result)
             if event is None:
                 continue
-            session_id: str = event["session_id"]
-            state = result.states.get(session_id)
-            if state is None:
-                state = load_state(session_id, record)
-                result.states[session_id] = state
-            if record.offset <= state.last_offset:
-                result.replayed += 1
-                continue
-            analyzer = analyzers.get(session_id)
-            if analyzer is None:
-                analyzer = self.analyzer_factory(session_id, state.data)
-                analyzers[session_id] = analyzer
             try:
                 enriched, alerts = analyzer.handle(event)
                 enriched_value = self._enc_enriched(enriched)
-                alert_values = [self._enc_alert(alert) for alert in alerts]
             except Exception as exc:  # a rule or enricher bug must not stop the stream
                 self._dead(record, result, "analyze", "exception", _describe(exc))
-                state.last_offset = record.offset
                 continue
-            key = session_id.encode()
+            key = record.key if record.key is not None else event["session_id"].encode()
             result.enriched.append(Output(key, enriched_value))
-            for alert, value in zip(alerts, alert_values, strict=True):
-                result.alerts.append(Output(key, value))
-                result.alert_records.append(alert)
-                result.alerts_by[
-                    (str(alert["kind"]), alert["rule_id"], str(alert["severity"]))
-                ] += 1
-            state.last_offset = record.offset
-        for session_id, analyzer in analyzers.items():
-            result.states[session_id].data = analyzer.dump()
-        # Sessions whose every record was dead-lettered or replayed keep their stored state.
-        result.states = {sid: st for sid, st in result.states.items() if sid in analyzers}
+            self.add_alerts(alerts, key, result)
+        for partition, analyzer in touched.items():
+            result.writes[partition] = analyzer.drain_state()
         return result
+
+    def add_alerts(self, alerts: list[Record], key: bytes | None, result: BatchResult) -> None:
+        """Encode alerts into ``result`` (also used for heartbeat alerts)."""
+        for alert in alerts:
+            result.alerts.append(
+                Output(key or alert["session_id"].encode(), self._enc_alert(alert))
+            )
+            result.alert_records.append(alert)
+            result.alerts_by[(str(alert["kind"]), alert["rule_id"], str(alert["severity"]))] += 1
 
     def _decode(self, record: RawRecord, result: BatchResult) -> Record | None:
         value = record.value

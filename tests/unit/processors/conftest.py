@@ -36,14 +36,16 @@ class RecordFactory:
     def __init__(self) -> None:
         self.offsets: dict[int, int] = {}
 
-    def __call__(self, value: bytes | None, *, key: bytes | None = None, partition: int = 0) -> RawRecord:
+    def __call__(
+        self, value: bytes | None, *, key: bytes | None = None, partition: int = 0
+    ) -> RawRecord:
         offset = self.offsets.get(partition, 0)
         self.offsets[partition] = offset + 1
-        return RawRecord(
-            topic="raw", partition=partition, offset=offset, key=key, value=value
-        )
+        return RawRecord(topic="raw", partition=partition, offset=offset, key=key, value=value)
 
-    def event(self, session_id: str, seq: int, tool: str = "read_file", partition: int = 0) -> RawRecord:
+    def event(
+        self, session_id: str, seq: int, tool: str = "read_file", partition: int = 0
+    ) -> RawRecord:
         return self(
             ENCODE(make_event(session_id, seq, tool)), key=session_id.encode(), partition=partition
         )

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tooltrail.schemas import ALERT, DEAD_LETTER, ENRICHED_TOOL_CALL_EVENT, Decoder
-from tooltrail.stream_processors.workers.pipeline import Pipeline, RawRecord, SessionState
+from tooltrail.schemas import (
+    ALERT,
+    DEAD_LETTER,
+    ENRICHED_TOOL_CALL_EVENT,
+    TOOL_CALL_EVENT,
+    Decoder,
+    single_object_serializer,
+)
+from tooltrail.stream_processors.workers.pipeline import BatchResult, Pipeline, RawRecord
 
-from .conftest import T0, RecordFactory
+from .conftest import T0, RecordFactory, make_event
 
 ENRICHED = Decoder(expect=ENRICHED_TOOL_CALL_EVENT)
 ALERTS = Decoder(expect=ALERT)
@@ -16,17 +23,21 @@ DEAD = Decoder(expect=DEAD_LETTER)
 
 
 class CountingAnalyzer:
-    """Counts a session's events; alerts on the tool ``danger``; fails on ``boom``."""
+    """Counts each session's events; alerts on the tool ``danger``; fails on ``boom``."""
 
-    def __init__(self, session_id: str, data: dict[str, Any]) -> None:
-        self.session_id = session_id
-        self.count = int(data.get("count", 0))
+    def __init__(self, stored: dict[str, Any] | None = None) -> None:
+        stored = stored or {}
+        self.last_offset = int(stored.get("m", -1))
+        self.counts: dict[str, int] = dict(stored.get("counts", {}))
+        self.dirty: set[str] = set()
 
     def handle(self, event: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         tool = event["tool"]["name"]
         if tool == "boom":
             raise RuntimeError("rule crashed")
-        self.count += 1
+        sid = event["session_id"]
+        self.counts[sid] = self.counts.get(sid, 0) + 1
+        self.dirty.add(sid)
         enriched = {"event": event, "category": "read", "enriched_at": T0}
         alerts = []
         if tool == "danger":
@@ -38,31 +49,65 @@ class CountingAnalyzer:
                     "rule_name": "danger",
                     "severity": "high",
                     "tenant_id": event["tenant_id"],
-                    "session_id": event["session_id"],
+                    "session_id": sid,
                     "agent_id": event["agent"]["id"],
                     "event_ids": [event["event_id"]],
                     "first_event_at": event["started_at"],
                     "last_event_at": event["started_at"],
-                    "message": f"danger after {self.count} events",
+                    "message": f"danger after {self.counts[sid]} events",
                     "detected_at": T0,
                 }
             )
         return enriched, alerts
 
-    def dump(self) -> dict[str, Any]:
-        return {"count": self.count}
+    def drain_state(self) -> dict[str, bytes | None]:
+        out: dict[str, bytes | None] = {f"c/{s}": str(self.counts[s]).encode() for s in self.dirty}
+        self.dirty.clear()
+        out["m"] = str(self.last_offset).encode()
+        return out
 
 
-def run(pipeline: Pipeline, batch: list[RawRecord], store: dict[str, SessionState]) -> Any:
-    result = pipeline.process(batch, lambda sid, rec: store.get(sid, SessionState()))
-    store.update(result.states)
+class Store:
+    """What the Faust table does for the app: keeps the drained writes per partition."""
+
+    def __init__(self) -> None:
+        self.data: dict[int, dict[str, bytes]] = {}
+        self.live: dict[int, CountingAnalyzer] = {}
+
+    def analyzer_for(self, partition: int) -> CountingAnalyzer:
+        if partition not in self.live:
+            stored = self.data.get(partition, {})
+            self.live[partition] = CountingAnalyzer(
+                {
+                    "m": int(stored.get("m", b"-1")),
+                    "counts": {k[2:]: int(v) for k, v in stored.items() if k.startswith("c/")},
+                }
+            )
+        return self.live[partition]
+
+    def save(self, writes: dict[int, dict[str, bytes | None]]) -> None:
+        for partition, changes in writes.items():
+            for key, value in changes.items():
+                if value is None:
+                    self.data.get(partition, {}).pop(key, None)
+                else:
+                    self.data.setdefault(partition, {})[key] = value
+
+    def crash(self) -> None:
+        """A worker dies: in-memory analyzers are gone, the table survives."""
+        self.live.clear()
+
+
+def run(pipeline: Pipeline, batch: list[RawRecord], store: Store) -> BatchResult:
+    result = pipeline.process(batch, store.analyzer_for)
+    store.save(result.writes)
     return result
 
 
 def test_good_events_are_enriched_and_alerts_raised(records: RecordFactory) -> None:
-    pipeline = Pipeline(analyzer_factory=CountingAnalyzer)
+    pipeline = Pipeline()
     batch = [records.event("s1", 1), records.event("s1", 2, "danger"), records.event("s2", 1)]
-    result = run(pipeline, batch, {})
+    result = run(pipeline, batch, Store())
     assert result.processed == 3
     assert [ENRICHED.decode(o.value).record["event"]["event_id"] for o in result.enriched] == [
         "s1-1",
@@ -74,24 +119,35 @@ def test_good_events_are_enriched_and_alerts_raised(records: RecordFactory) -> N
     assert alert["rule_id"] == "r.danger" and alert["message"] == "danger after 2 events"
     assert result.alerts_by == Counter({("detection", "r.danger", "high"): 1})
     assert result.dead_letters == []
-    assert result.states["s1"].data == {"count": 2} and result.states["s1"].last_offset == 1
-    assert result.states["s2"].data == {"count": 1}
+    assert result.writes == {0: {"c/s1": b"2", "c/s2": b"1", "m": b"2"}}
 
 
 def test_state_carries_across_batches(records: RecordFactory) -> None:
-    pipeline = Pipeline(analyzer_factory=CountingAnalyzer)
-    store: dict[str, SessionState] = {}
+    pipeline = Pipeline()
+    store = Store()
     run(pipeline, [records.event("s1", 1), records.event("s1", 2)], store)
+    store.crash()  # state now comes back from the table
     result = run(pipeline, [records.event("s1", 3, "danger")], store)
     assert ALERTS.decode(result.alerts[0].value).record["message"] == "danger after 3 events"
-    assert store["s1"].data == {"count": 3}
+    assert store.data[0]["c/s1"] == b"3"
+
+
+def test_partitions_have_separate_analyzers_and_markers(records: RecordFactory) -> None:
+    store = Store()
+    result = run(
+        Pipeline(),
+        [records.event("a", 1, partition=0), records.event("b", 1, partition=1),
+         records.event("a", 2, partition=0)],
+        store,
+    )  # fmt: skip
+    assert result.writes == {0: {"c/a": b"2", "m": b"1"}, 1: {"c/b": b"1", "m": b"0"}}
 
 
 def test_poison_records_are_dead_lettered_and_good_ones_flow(records: RecordFactory) -> None:
-    pipeline = Pipeline(analyzer_factory=CountingAnalyzer, max_record_bytes=2000, worker="w1")
+    pipeline = Pipeline(max_record_bytes=2000, worker="w1")
+    garbage = records(b"\x01garbage", key=b"k1")
     good = records.event("s1", 1)
     valid_prefix = good.value or b""
-    garbage = records(b"\x01garbage", key=b"k1")
     batch = [
         garbage,
         good,
@@ -102,7 +158,7 @@ def test_poison_records_are_dead_lettered_and_good_ones_flow(records: RecordFact
         records(b"\xc3\x01" + b"x" * 3000),
         records.event("s1", 2),
     ]
-    result = run(pipeline, batch, {})
+    result = run(pipeline, batch, Store())
     assert len(result.enriched) == 2
     letters = [DEAD.decode(o.value).record for o in result.dead_letters]
     assert [(d["stage"], d["reason"]) for d in letters] == [
@@ -125,16 +181,12 @@ def test_poison_records_are_dead_lettered_and_good_ones_flow(records: RecordFact
 def test_semantically_invalid_event_is_dead_lettered_as_schema_invalid(
     records: RecordFactory,
 ) -> None:
-    from tooltrail.schemas import TOOL_CALL_EVENT, single_object_serializer
-
-    from .conftest import make_event
-
     bad = make_event("s1", 1)
     bad["session_id"] = ""
     result = run(
-        Pipeline(analyzer_factory=CountingAnalyzer),
+        Pipeline(),
         [records(single_object_serializer(TOOL_CALL_EVENT)(bad))],
-        {},
+        Store(),
     )
     assert result.dead_by == Counter({("validate", "schema_invalid"): 1})
 
@@ -143,9 +195,9 @@ def test_analyzer_exception_dead_letters_the_record_and_the_batch_goes_on(
     records: RecordFactory,
 ) -> None:
     result = run(
-        Pipeline(analyzer_factory=CountingAnalyzer),
+        Pipeline(),
         [records.event("s1", 1, "boom"), records.event("s1", 2)],
-        {},
+        Store(),
     )
     assert result.dead_by == Counter({("analyze", "exception"): 1})
     assert "rule crashed" in DEAD.decode(result.dead_letters[0].value).record["error_message"]
@@ -155,20 +207,22 @@ def test_analyzer_exception_dead_letters_the_record_and_the_batch_goes_on(
 def test_records_already_in_the_stored_state_are_not_applied_twice(
     records: RecordFactory,
 ) -> None:
-    pipeline = Pipeline(analyzer_factory=CountingAnalyzer)
-    store: dict[str, SessionState] = {}
+    pipeline = Pipeline()
+    store = Store()
     first = [records.event("s1", 1), records.event("s1", 2, "danger")]
     run(pipeline, first, store)
+    store.crash()
     # A crash after the state was saved but before the offsets were committed: the same
     # records come again, followed by a new one.
     result = run(pipeline, [*first, records.event("s1", 3, "danger")], store)
     assert result.replayed == 2
     assert len(result.enriched) == 1
     assert ALERTS.decode(result.alerts[0].value).record["message"] == "danger after 3 events"
-    assert store["s1"].data == {"count": 3}
+    assert store.data[0]["c/s1"] == b"3"
+    assert store.data[0]["m"] == b"2"
 
 
-def test_session_state_round_trips_through_bytes() -> None:
-    state = SessionState(last_offset=41, data={"chain": {"seq": 3}, "n": [1, 2]})
-    assert SessionState.from_bytes(state.to_bytes()) == state
-    assert SessionState.from_bytes(None) == SessionState()
+def test_dead_lettered_records_advance_the_marker_too(records: RecordFactory) -> None:
+    store = Store()
+    run(Pipeline(), [records(b"junk"), records(b"junk")], store)
+    assert store.data[0]["m"] == b"1"

@@ -1,0 +1,48 @@
+"""Synthetic sessions with real hash chains, for the processors' tests and benchmark.
+
+``tooltrail.stream_processors.synthetic`` yields valid events without chain links; this
+wraps it so every session opens with a ``session_start`` marker and every event is sealed
+by the producer's :class:`SessionChain` (seq, prev_hash, event_hash), as a real agent's are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from tooltrail.producer.chain import INTEGRITY_FIELDS, SessionChain
+from tooltrail.stream_processors.events import make_event
+from tooltrail.stream_processors.synthetic import generate
+
+
+def chained_events(**generate_args: Any) -> Iterator[dict[str, Any]]:
+    """Events of :func:`synthetic.generate` (same arguments), chained per session."""
+    chains: dict[str, SessionChain] = {}
+    for event in generate(**generate_args):
+        sid = event["session_id"]
+        chain = chains.get(sid)
+        if chain is None:
+            chain = chains[sid] = SessionChain(session_id=sid)
+            start = make_event(
+                session_id=sid,
+                seq=1,
+                started_at=event["started_at"] - timedelta(microseconds=1),
+                tool=None,
+                outcome=None,
+                kind="session_start",
+                agent_id=event["agent"]["id"],
+                principal=event["principal"],
+                duration_us=None,
+                with_hash=False,
+            )
+            yield _seal(chain, start)
+        if event["kind"] == "session_end":
+            del chains[sid]
+        yield _seal(chain, event)
+
+
+def _seal(chain: SessionChain, event: dict[str, Any]) -> dict[str, Any]:
+    for name in INTEGRITY_FIELDS:
+        event.pop(name, None)
+    return chain.seal(event)

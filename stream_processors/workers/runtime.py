@@ -1,0 +1,229 @@
+"""The stateful analysis of one raw-topic partition: chain verification, enrichment, detection.
+
+One :class:`PartitionRuntime` per assigned partition, so what a partition's records produce
+never depends on which other partitions share the worker: a partition moved to another
+worker (rebalance, ``kill -9``) is rebuilt there from its own table entries and continues
+exactly. Cross-session state (per agent, per principal) is therefore kept per partition.
+
+Table keys, relative to the partition (the app prefixes ``"<partition>/"``):
+``e/<key>`` enricher state, ``d/<key>`` detection state, ``c/<session_id>`` chain-verifier
+state (loaded lazily), ``m`` the offset of the last record applied (the replay marker).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from tooltrail.metrics import DropCounter
+from tooltrail.producer.verify import Finding, FindingKind, SessionVerifier
+from tooltrail.stream_processors import (
+    Catalog,
+    DetectionEngine,
+    Enricher,
+    Rule,
+    default_catalog,
+    default_rules,
+)
+
+Record = dict[str, Any]
+ChainLoader = Callable[[str], bytes | None]
+MARKER = "m"
+
+# kind -> (severity, risk score, rule name); duplicates are harmless re-deliveries: no alert.
+_INTEGRITY: dict[FindingKind, tuple[str, int, str]] = {
+    FindingKind.GAP: ("high", 70, "Hash chain gap: events missing from the session"),
+    FindingKind.REORDER: ("medium", 50, "Hash chain: event arrived out of order"),
+    FindingKind.FORK: ("critical", 90, "Hash chain fork: two events claim one position"),
+    FindingKind.MODIFIED: ("critical", 95, "Event modified after it was hashed"),
+    FindingKind.FORGED: ("critical", 95, "Event signature invalid or missing"),
+    FindingKind.MISSING_START: ("medium", 40, "Session without its session_start marker"),
+    FindingKind.AFTER_CLOSE: ("high", 80, "Event appended after the session ended"),
+    FindingKind.NOT_CLOSED: ("low", 20, "Session never closed"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalysisConfig:
+    """What every partition runtime is built from.
+
+    Attributes:
+        rules: detection rules; the default pack when None.
+        catalog: tool catalog; the default one when None.
+        internal_domains: domains that do not count as external destinations.
+        allowed_lateness: seconds an event may trail the newest one and still be applied in
+            order; alerts wait about this long. An idle partition advances on the wall clock.
+        chain_window: seqs per session remembered for fork and duplicate checks.
+    """
+
+    rules: tuple[Rule, ...] | None = None
+    catalog: Catalog | None = None
+    internal_domains: tuple[str, ...] = ()
+    allowed_lateness: float = 0.25
+    chain_window: int = 64
+
+
+def event_time(event: Record) -> datetime:
+    ended: datetime | None = event.get("ended_at")
+    return ended if ended is not None else event["started_at"]
+
+
+def integrity_alert(finding: Finding, event: Record) -> Record | None:
+    """The Alert dict of a chain finding (deterministic id), or None for a harmless one."""
+    spec = _INTEGRITY.get(finding.kind)
+    if spec is None:
+        return None
+    severity, risk, name = spec
+    rule_id = f"integrity.{finding.kind}"
+    at = event_time(event)
+    ident = "\x1f".join([rule_id, finding.session_id, str(finding.seq), finding.event_id or ""])
+    captures = {"seq": str(finding.seq)} if finding.seq is not None else {}
+    return {
+        "alert_id": hashlib.sha256(ident.encode()).hexdigest(),
+        "kind": "integrity",
+        "rule_id": rule_id,
+        "rule_name": name,
+        "severity": severity,
+        "risk_score": risk,
+        "tags": ["tooltrail.integrity", "OWASP-LLM-Agentic:T8-repudiation"],
+        "tenant_id": event["tenant_id"],
+        "session_id": finding.session_id,
+        "agent_id": event["agent"]["id"],
+        "principal": event.get("principal"),
+        "event_ids": [finding.event_id] if finding.event_id else [],
+        "first_event_at": at,
+        "last_event_at": at,
+        "message": finding.detail,
+        "captures": captures,
+        "detected_at": at,
+    }
+
+
+class PartitionRuntime:
+    """Chain verifier, enricher and detection engine of one partition, with its state.
+
+    Args:
+        config: rules, catalog and tuning.
+        load_chain: reads a session's stored verifier state (``c/<session_id>``).
+        drops: counts late events dropped by detection.
+        max_cached_chains: verifier states kept in memory (others are re-read when needed).
+    """
+
+    def __init__(
+        self,
+        *,
+        config: AnalysisConfig,
+        load_chain: ChainLoader,
+        drops: DropCounter | None = None,
+        max_cached_chains: int = 20_000,
+    ) -> None:
+        self.config = config
+        self.load_chain = load_chain
+        self.enricher = Enricher(
+            catalog=config.catalog or default_catalog(), internal_domains=config.internal_domains
+        )
+        self.engine = DetectionEngine(
+            rules=config.rules if config.rules is not None else default_rules(),
+            allowed_lateness=config.allowed_lateness,
+            drops=drops,
+        )
+        self.max_cached_chains = max_cached_chains
+        self.last_offset = -1
+        self.max_event_time: datetime | None = None
+        self.last_arrival = time.monotonic()
+        self.duplicates = 0
+        self._chains: dict[str, SessionVerifier] = {}
+        self._dirty_chains: set[str] = set()
+        self._ended: set[str] = set()
+
+    # -- state --------------------------------------------------------------------------
+
+    def restore(self, items: Iterable[tuple[str, bytes | None]]) -> None:
+        """Load the stored enricher and detection state and the marker (chains are lazy)."""
+        for key, raw in items:
+            if raw is None:
+                continue
+            if key == MARKER:
+                self.last_offset = int(raw)
+            elif key.startswith("e/"):
+                self.enricher.restore(key[2:], orjson.loads(raw))
+            elif key.startswith("d/"):
+                self.engine.restore(key[2:], orjson.loads(raw))
+        mark = self.engine.watermark
+        if mark is not None:
+            self.max_event_time = mark + timedelta(seconds=self.config.allowed_lateness)
+
+    def drain_state(self) -> dict[str, bytes | None]:
+        """Changed state since the last call, marker last (None deletes a key)."""
+        out: dict[str, bytes | None] = {}
+        for key in self.enricher.dirty_keys():
+            snap = self.enricher.snapshot(key)
+            out[f"e/{key}"] = None if snap is None else orjson.dumps(snap)
+        for key in self.engine.dirty_keys():
+            state = self.engine.snapshot(key)
+            out[f"d/{key}"] = None if state is None else orjson.dumps(state)
+        for sid in self._dirty_chains:
+            out[f"c/{sid}"] = orjson.dumps(self._chains[sid].to_dict())
+        self._dirty_chains.clear()
+        for sid in self._ended:
+            self._chains.pop(sid, None)
+        self._ended.clear()
+        if len(self._chains) > self.max_cached_chains:
+            for sid in list(self._chains)[: len(self._chains) - self.max_cached_chains]:
+                del self._chains[sid]
+        out[MARKER] = str(self.last_offset).encode()
+        return out
+
+    # -- processing ---------------------------------------------------------------------
+
+    def handle(self, event: Record) -> tuple[Record, list[Record]]:
+        """Verify, enrich and detect one event; the enriched event and its alerts."""
+        self.last_arrival = time.monotonic()
+        at = event_time(event)
+        if self.max_event_time is None or at > self.max_event_time:
+            self.max_event_time = at
+        alerts: list[Record] = []
+        for finding in self._verifier(event["session_id"]).check(event):
+            if finding.kind is FindingKind.DUPLICATE:
+                self.duplicates += 1
+            alert = integrity_alert(finding, event)
+            if alert is not None:
+                alerts.append(alert)
+        self._dirty_chains.add(event["session_id"])
+        if event.get("kind") == "session_end":
+            self._ended.add(event["session_id"])
+        enriched = self.enricher.enrich(event)
+        alerts.extend(self.engine.process(enriched))
+        return enriched, alerts
+
+    def heartbeat(self, now: float | None = None) -> list[Record]:
+        """Advance event time by the wall time this partition has been idle.
+
+        Lets the lateness buffer and absence rules release alerts when traffic pauses;
+        does nothing until the partition has been idle for ``allowed_lateness``.
+        """
+        if self.max_event_time is None:
+            return []
+        idle = (now if now is not None else time.monotonic()) - self.last_arrival
+        if idle < self.config.allowed_lateness:
+            return []
+        return self.engine.advance(self.max_event_time + timedelta(seconds=idle))
+
+    def _verifier(self, session_id: str) -> SessionVerifier:
+        verifier = self._chains.get(session_id)
+        if verifier is None:
+            raw = self.load_chain(session_id)
+            window = self.config.chain_window
+            verifier = (
+                SessionVerifier.from_dict(orjson.loads(raw), window=window)
+                if raw
+                else SessionVerifier(window=window)
+            )
+            self._chains[session_id] = verifier
+        return verifier
