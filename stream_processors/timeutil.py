@@ -49,10 +49,10 @@ def parse_duration(text: str | int | float) -> int:
 
 def event_time_us(event: dict[str, object]) -> int:
     """Event time of a ToolCallEvent dict: when its outcome was known (ended_at), else started_at."""
-    ended = event.get("ended_at")
-    if isinstance(ended, datetime):
-        return to_micros(ended)
-    started = event["started_at"]
-    if isinstance(started, datetime):
-        return to_micros(started)
-    raise TypeError("started_at must be a datetime (convert canonical JSON at the edge)")
+    moment = event.get("ended_at") or event["started_at"]
+    if not isinstance(moment, datetime):
+        raise TypeError("timestamps must be datetimes (convert canonical JSON at the edge)")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    # A double holds epoch microseconds exactly until 2255; round() removes the binary error.
+    return round(moment.timestamp() * 1_000_000)

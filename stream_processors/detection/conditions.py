@@ -30,8 +30,11 @@ from tooltrail.stream_processors.detection.fields import LIST_FIELDS, is_known_f
 from tooltrail.stream_processors.yamlsrc import LocDict, LocList
 
 Predicate = Callable[[Mapping[str, Any]], bool]
-# Fields an index can dispatch on: every event has them eagerly.
-DISCRIMINATORS = ("tool", "category", "outcome")
+# Fields every view carries eagerly; the engine specialises conditions on their values.
+DISCRIMINATORS = (
+    "tool", "category", "outcome", "verdict", "stage", "kind", "labels",
+    "destination_external", "first_seen_destination", "tool_server",
+)  # fmt: skip
 _SCALARS = (str, int, float, bool)
 OPERATORS = frozenset(
     {
@@ -52,12 +55,84 @@ class Scope:
     _expanding: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Compiled:
-    """A compiled condition, with the discriminator values it requires (for the index)."""
+@dataclass(frozen=True, eq=False)
+class Leaf:
+    """One test of one field: ``test(value_of_field)``."""
 
-    predicate: Predicate
-    requires: Mapping[str, frozenset[Any]]
+    field: str
+    op: str
+    arg: Any
+    test: Callable[[Any], bool]
+
+
+@dataclass(frozen=True, eq=False)
+class All:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Not:
+    child: Node
+
+
+Node = Leaf | All | AnyOf | Not
+
+
+def specialise(node: Node, known: Mapping[str, Any]) -> Node | bool:
+    """Partially evaluate ``node`` given some field values: True, False, or what is left."""
+    if isinstance(node, Leaf):
+        if node.field in known:
+            return bool(node.test(known[node.field]))
+        return node
+    if isinstance(node, Not):
+        inner = specialise(node.child, known)
+        return (not inner) if isinstance(inner, bool) else Not(inner)
+    is_all = isinstance(node, All)
+    rest: list[Node] = []
+    for child in node.children:
+        value = specialise(child, known)
+        if isinstance(value, bool):
+            if value is not is_all:  # False in an All, True in an AnyOf: decided
+                return value
+            continue
+        rest.append(value)
+    if not rest:
+        return is_all
+    if len(rest) == 1:
+        return rest[0]
+    return All(tuple(rest)) if is_all else AnyOf(tuple(rest))
+
+
+def to_predicate(node: Node) -> Predicate:
+    """A closure evaluating ``node`` on a view."""
+    if isinstance(node, Leaf):
+        get = operator.itemgetter(node.field)
+        test = node.test
+        if node.op == "eq":
+            want = node.arg
+            return lambda v: get(v) == want
+        if node.op in ("in", "in_list"):
+            values = node.arg
+            return lambda v: get(v) in values
+        return lambda v: test(get(v))
+    if isinstance(node, Not):
+        inner = to_predicate(node.child)
+        return lambda v: not inner(v)
+    preds = tuple(to_predicate(c) for c in node.children)
+    if isinstance(node, All):
+        if len(preds) == 2:
+            a, b = preds
+            return lambda v: a(v) and b(v)
+        return lambda v: all(p(v) for p in preds)
+    if len(preds) == 2:
+        a, b = preds
+        return lambda v: a(v) or b(v)
+    return lambda v: any(p(v) for p in preds)
 
 
 def _err(reason: str, node: Any, scope: Scope, key: str | None = None) -> RuleError:
@@ -69,42 +144,23 @@ def _err(reason: str, node: Any, scope: Scope, key: str | None = None) -> RuleEr
     return RuleError(reason, file=scope.file, line=line)
 
 
-def compile_condition(node: Any, scope: Scope) -> Compiled:
+def compile_condition(node: Any, scope: Scope) -> Node:
     """Compile one condition mapping, raising :class:`RuleError` on anything invalid."""
     if not isinstance(node, Mapping) or not node:
         raise _err("a condition must be a non-empty mapping", node, scope)
-    parts: list[Compiled] = []
-    for key, value in node.items():
-        parts.append(_compile_key(key, value, node, scope))
-    return _and(parts)
+    parts = [_compile_key(key, value, node, scope) for key, value in node.items()]
+    return parts[0] if len(parts) == 1 else All(tuple(parts))
 
 
-def _and(parts: list[Compiled]) -> Compiled:
-    if len(parts) == 1:
-        return parts[0]
-    requires: dict[str, frozenset[Any]] = {}
-    for part in parts:
-        for fname, values in part.requires.items():
-            requires[fname] = requires[fname] & values if fname in requires else values
-    preds = tuple(p.predicate for p in parts)
-    if len(preds) == 2:
-        a, b = preds
-        return Compiled(lambda v: a(v) and b(v), requires)
-    return Compiled(lambda v: all(p(v) for p in preds), requires)
-
-
-def _compile_key(key: str, value: Any, node: Any, scope: Scope) -> Compiled:
+def _compile_key(key: str, value: Any, node: Any, scope: Scope) -> Node:
     if key == "all":
         items = _cond_list(value, node, scope, key)
-        return _and([compile_condition(c, scope) for c in items])
+        return All(tuple(compile_condition(c, scope) for c in items))
     if key == "any":
         items = _cond_list(value, node, scope, key)
-        compiled = [compile_condition(c, scope) for c in items]
-        preds = tuple(c.predicate for c in compiled)
-        return Compiled(lambda v: any(p(v) for p in preds), _union(compiled))
+        return AnyOf(tuple(compile_condition(c, scope) for c in items))
     if key == "not":
-        inner = compile_condition(value, scope).predicate
-        return Compiled(lambda v: not inner(v), {})
+        return Not(compile_condition(value, scope))
     if key == "macro":
         return _macro(value, node, scope)
     if not is_known_field(key):
@@ -112,20 +168,11 @@ def _compile_key(key: str, value: Any, node: Any, scope: Scope) -> Compiled:
     if isinstance(value, Mapping):
         if not value:
             raise _err(f"no operator given for field {key!r}", node, scope, key)
-        return _and([_operator(key, op, arg, value, scope) for op, arg in value.items()])
+        ops = [_operator(key, op, arg, value, scope) for op, arg in value.items()]
+        return ops[0] if len(ops) == 1 else All(tuple(ops))
     if isinstance(value, list):
         return _operator(key, "contains_any" if key in LIST_FIELDS else "in", value, node, scope)
     return _operator(key, "contains" if key in LIST_FIELDS else "eq", value, node, scope)
-
-
-def _union(compiled: list[Compiled]) -> dict[str, frozenset[Any]]:
-    """A disjunction requires a discriminator only when every branch constrains it."""
-    if not compiled:
-        return {}
-    common = set(compiled[0].requires)
-    for c in compiled[1:]:
-        common &= set(c.requires)
-    return {f: frozenset().union(*(c.requires[f] for c in compiled)) for f in common}
 
 
 def _cond_list(value: Any, node: Any, scope: Scope, key: str) -> list[Any]:
@@ -134,7 +181,7 @@ def _cond_list(value: Any, node: Any, scope: Scope, key: str) -> list[Any]:
     return value
 
 
-def _macro(name: Any, node: Any, scope: Scope) -> Compiled:
+def _macro(name: Any, node: Any, scope: Scope) -> Node:
     if not isinstance(name, str) or name not in scope.macros:
         raise _err(f"unknown macro {name!r}", node, scope, "macro")
     if name in scope._expanding:
@@ -159,34 +206,38 @@ def _collection(arg: Any, fname: str, op: str, node: Any, scope: Scope) -> froze
     return frozenset(arg)
 
 
-def _operator(fname: str, op: str, arg: Any, node: Any, scope: Scope) -> Compiled:
-    get = operator.itemgetter(fname)
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _operator(fname: str, op: str, arg: Any, node: Any, scope: Scope) -> Leaf:
     if op not in OPERATORS:
         raise _err(f"unknown operator {op!r} on {fname!r} (one of {sorted(OPERATORS)})", node, scope, op)
+    test = _test(fname, op, arg, node, scope)
+    if op in ("in", "in_list", "not_in", "not_in_list", "contains_any"):
+        arg = _collection(arg, fname, op, node, scope)
+    return Leaf(fname, op, arg, test)
+
+
+def _test(fname: str, op: str, arg: Any, node: Any, scope: Scope) -> Callable[[Any], bool]:
+    """The test of one field value for one operator (operands validated here)."""
     if op == "eq":
         want = _scalar(arg, fname, op, node, scope)
-        req = {fname: frozenset([want])} if fname in DISCRIMINATORS else {}
-        return Compiled(lambda v: get(v) == want, req)
+        return lambda x: bool(x == want)
     if op == "ne":
         want = _scalar(arg, fname, op, node, scope)
-        return Compiled(lambda v: get(v) != want, {})
+        return lambda x: bool(x != want)
     if op in ("in", "in_list"):
         values = _collection(arg, fname, op, node, scope)
-        req = {fname: values} if fname in DISCRIMINATORS else {}
-        return Compiled(lambda v: get(v) in values, req)
+        return lambda x: x in values
     if op in ("not_in", "not_in_list"):
         values = _collection(arg, fname, op, node, scope)
-        return Compiled(lambda v: get(v) not in values, {})
+        return lambda x: x not in values
     if op in ("lt", "lte", "gt", "gte"):
-        if not isinstance(arg, int | float) or isinstance(arg, bool):
+        if not _is_number(arg):
             raise _err(f"{fname} {op}: operand must be a number", node, scope, op)
         cmp = getattr(operator, op[:2] if op in ("lt", "gt") else op.replace("te", "e"))
-
-        def compare(v: Mapping[str, Any]) -> bool:
-            x = get(v)
-            return isinstance(x, int | float) and not isinstance(x, bool) and cmp(x, arg)
-
-        return Compiled(compare, {})
+        return lambda x: _is_number(x) and bool(cmp(x, arg))
     if op in ("regex", "not_regex", "glob"):
         if not isinstance(arg, str):
             raise _err(f"{fname} {op}: operand must be a string", node, scope, op)
@@ -196,43 +247,38 @@ def _operator(fname: str, op: str, arg: Any, node: Any, scope: Scope) -> Compile
             raise _err(f"{fname} {op}: invalid pattern {arg!r}: {exc}", node, scope, op) from exc
         search = rx.match if op == "glob" else rx.search
         if op == "not_regex":
-            return Compiled(lambda v: not (isinstance(x := get(v), str) and search(x)), {})
-        return Compiled(lambda v: isinstance(x := get(v), str) and search(x) is not None, {})
+            return lambda x: not (isinstance(x, str) and search(x) is not None)
+        return lambda x: isinstance(x, str) and search(x) is not None
     if op == "exists":
         if not isinstance(arg, bool):
             raise _err(f"{fname} exists: operand must be true or false", node, scope, op)
-
-        def exists(v: Mapping[str, Any]) -> bool:
-            x = get(v)
-            present = x is not None and x != [] and x != ""
-            return present is arg
-
-        return Compiled(exists, {})
+        return lambda x: (x is not None and x != [] and x != "") is arg
     if op in ("contains", "not_contains"):
         want = _scalar(arg, fname, op, node, scope)
 
-        def contains(v: Mapping[str, Any]) -> bool:
-            x = get(v)
+        def contains(x: Any) -> bool:
             if isinstance(x, list):
                 return want in x
             return isinstance(x, str) and isinstance(want, str) and want in x
 
         if op == "not_contains":
-            return Compiled(lambda v: not contains(v), {})
-        return Compiled(contains, {})
+            return lambda x: not contains(x)
+        return contains
     if op == "contains_any":
         values = _collection(arg, fname, op, node, scope)
 
-        def contains_any(v: Mapping[str, Any]) -> bool:
-            x = get(v)
+        def contains_any(x: Any) -> bool:
             if isinstance(x, list):
                 return any(i in values for i in x)
             return isinstance(x, str) and any(isinstance(w, str) and w in x for w in values)
 
-        return Compiled(contains_any, {})
+        return contains_any
     # startswith / endswith
-    if not isinstance(arg, str | list):
+    if not isinstance(arg, str | list) or (
+        isinstance(arg, list) and not all(isinstance(a, str) for a in arg)
+    ):
         raise _err(f"{fname} {op}: operand must be a string or a list of strings", node, scope, op)
     prefixes = tuple(arg) if isinstance(arg, list) else (arg,)
-    method = str.startswith if op == "startswith" else str.endswith
-    return Compiled(lambda v: isinstance(x := get(v), str) and method(x, prefixes), {})
+    if op == "startswith":
+        return lambda x: isinstance(x, str) and x.startswith(prefixes)
+    return lambda x: isinstance(x, str) and x.endswith(prefixes)

@@ -24,8 +24,14 @@ from typing import Any
 import orjson
 
 from tooltrail.metrics import DropCounter
+from tooltrail.stream_processors.detection.conditions import (
+    DISCRIMINATORS,
+    Predicate,
+    specialise,
+    to_predicate,
+)
 from tooltrail.stream_processors.detection.fields import View, make_view
-from tooltrail.stream_processors.detection.matchers import MATCHERS, Matcher, Predicate
+from tooltrail.stream_processors.detection.matchers import MATCHERS, Matcher
 from tooltrail.stream_processors.detection.model import Rule
 from tooltrail.stream_processors.detection.snapshot import enriched_from_json, enriched_to_json
 from tooltrail.stream_processors.timeutil import from_micros, to_micros
@@ -33,7 +39,11 @@ from tooltrail.stream_processors.timeutil import from_micros, to_micros
 BUFFER_PREFIX = "buf:"
 _PLAN_CACHE_LIMIT = 16_384
 _INF = 2**62
-Plan = list[tuple[Matcher, list[tuple[int, Predicate]]]]
+# Per candidate rule: the roles always taken (when no check is left to evaluate), or the
+# (role, residual predicate or None for "always") checks to run, in order.
+# Last item: None, or the rule id whose state must already exist under the key (the
+# event can only advance or cancel a pending match, not start one).
+Plan = list[tuple[Matcher, list[int] | None, list[tuple[int, Predicate | None]], str | None]]
 
 
 def _micros(value: timedelta | float | int) -> int:
@@ -77,7 +87,7 @@ class DetectionEngine:
         self.sweep_us = max(1, _micros(sweep_interval))
         self._clock = clock
         self._drops = drops
-        self._plans: dict[tuple[Any, Any, Any], Plan] = {}
+        self._plans: dict[tuple[Any, ...], Plan] = {}
         self._keys: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._timers: list[tuple[int, str, int, str, str]] = []
@@ -86,7 +96,8 @@ class DetectionEngine:
         self._max_ts = -_INF
         self._watermark = -_INF
         self._next_sweep = -_INF
-        self.stats: dict[str, int] = {
+        self._events = 0
+        self._stats: dict[str, int] = {
             "events": 0,
             "late": 0,
             "alerts": 0,
@@ -97,6 +108,12 @@ class DetectionEngine:
             "pending_evicted": 0,
         }
 
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters: events, late, alerts, suppressed, excepted, keys_*, pending_evicted."""
+        self._stats["events"] = self._events
+        return self._stats
+
     # -- input ----------------------------------------------------------------------------
 
     def process(self, enriched: dict[str, Any]) -> list[dict[str, Any]]:
@@ -104,7 +121,7 @@ class DetectionEngine:
         out: list[dict[str, Any]] = []
         view = make_view(enriched)
         ts = view["ts"]
-        self.stats["events"] += 1
+        self._events += 1
         if ts < self._watermark:
             self.stats["late"] += 1
             if self._drops is not None:
@@ -115,9 +132,11 @@ class DetectionEngine:
         mark = self._max_ts - self.lateness
         if not self._buffer and ts <= mark:
             # In order and already below the watermark: no need to buffer.
-            self._fire_timers(ts, out)
+            if self._timers and self._timers[0][0] < ts:
+                self._fire_timers(ts, out)
             self._apply(view, out)
-            self._set_watermark(mark, out)
+            if mark > self._watermark:
+                self._set_watermark(mark, out)
             return out
         self._push(view)
         self._release(mark, out)
@@ -184,50 +203,93 @@ class DetectionEngine:
 
     # -- matching -------------------------------------------------------------------------
 
-    def _plan(self, tool: Any, category: Any, outcome: Any) -> Plan:
-        values = {"tool": tool, "category": category, "outcome": outcome}
+    def _plan(self, disc: tuple[Any, ...]) -> Plan:
+        """Specialise every rule's conditions on the event's discriminator values, once."""
+        known = dict(zip(DISCRIMINATORS, disc, strict=True))
+        known["labels"] = list(known["labels"])
         plan: Plan = []
         for matcher in self.matchers:
-            checks = [
-                (role, pred)
-                for role, pred, req in matcher.checks
-                if all(values[f] in allowed for f, allowed in req.items())
-            ]
+            checks: list[tuple[int, Predicate | None]] = []
+            residuals: dict[int, Predicate] = {}
+            for role, node in matcher.checks:
+                left = specialise(node, known)
+                if left is False:
+                    continue
+                if left is True:
+                    checks.append((role, None))
+                    continue
+                # Repeated steps (runs) share a node: compile its residual once.
+                pred = residuals.get(id(node))
+                if pred is None:
+                    pred = residuals[id(node)] = to_predicate(left)
+                checks.append((role, pred))
             if checks:
-                plan.append((matcher, checks))
+                always = [r for r, p in checks] if all(p is None for _, p in checks) else None
+                starts = any(matcher.starts(role) for role, _ in checks)
+                plan.append((matcher, always, checks, None if starts else matcher.id))
         if len(self._plans) >= _PLAN_CACHE_LIMIT:
             self._plans.clear()
-        self._plans[(tool, category, outcome)] = plan
+        self._plans[disc] = plan
         return plan
 
     def _apply(self, view: View, out: list[dict[str, Any]]) -> None:
-        disc = (view["tool"], view["category"], view["outcome"])
+        disc = (
+            view["tool"],
+            view["category"],
+            view["outcome"],
+            view["verdict"],
+            view["stage"],
+            view["kind"],
+            tuple(view["labels"]),
+            view["destination_external"],
+            view["first_seen_destination"],
+            view["tool_server"],
+        )
         plan = self._plans.get(disc)
         if plan is None:
-            plan = self._plan(*disc)
-        for matcher, checks in plan:
-            roles = [role for role, pred in checks if pred(view)]
-            if roles:
-                matcher.on_event(self, view, roles, out)
+            plan = self._plan(disc)
+        keys = self._keys
+        for matcher, always, checks, need in plan:
+            if need is not None:
+                key = matcher.key_of(view)
+                ks = keys.get(key) if key is not None else None
+                if ks is None or need not in ks["r"]:
+                    continue
+            if always is not None:
+                matcher.on_event(self, view, always, out)
+            elif len(checks) == 1:
+                role, pred = checks[0]
+                if pred is None or pred(view):
+                    matcher.on_event(self, view, [role], out)
+            else:
+                roles = [role for role, pred in checks if pred is None or pred(view)]
+                if roles:
+                    matcher.on_event(self, view, roles, out)
 
     # -- state used by matchers -----------------------------------------------------------
 
-    def rule_state(self, key: str, matcher: Matcher, ts: int) -> dict[str, Any]:
-        """The matcher's state under ``key`` (created if needed), marked changed."""
+    def rule_state(
+        self, key: str, matcher: Matcher, ts: int, *, create: bool = True
+    ) -> dict[str, Any] | Any:
+        """The matcher's state under ``key``, marked changed; None if absent and not ``create``."""
         ks = self._keys.get(key)
         if ks is None:
+            if not create:
+                return None
             if len(self._keys) >= self.max_keys:
                 self._make_room()
             ks = {"r": {}, "exp": 0, "last": ts}
             self._keys[key] = ks
+        rs: dict[str, Any] | None = ks["r"].get(matcher.id)
+        if rs is None:
+            if not create:
+                return None
+            rs = ks["r"][matcher.id] = {}
         expires = ts + matcher.ttl
         if expires > ks["exp"]:
             ks["exp"] = expires
         ks["last"] = ts
         self._dirty.add(key)
-        rs: dict[str, Any] | None = ks["r"].get(matcher.id)
-        if rs is None:
-            rs = ks["r"][matcher.id] = {}
         return rs
 
     def cap_dict(self, table: dict[str, Any]) -> None:

@@ -45,7 +45,6 @@ def _plain(key: str) -> Callable[[dict[str, Any]], Any]:
 
 # Lazily computed fields, read from the raw ToolCallEvent dict.
 _EVENT_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "kind": _plain("kind"),
     "tenant_id": _plain("tenant_id"),
     "seq": _plain("seq"),
     "principal": _plain("principal"),
@@ -54,13 +53,10 @@ _EVENT_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "parent_span_id": _plain("parent_span_id"),
     "agent_name": lambda ev: ev["agent"].get("name"),
     "agent_framework": lambda ev: ev["agent"].get("framework"),
-    "tool_server": _tool("server"),
     "tool_type": _tool("type"),
     "tool_call_id": _tool("call_id"),
     "tool_definition_sha256": _tool("definition_sha256"),
     "capture_level": _plain("capture_level"),
-    "stage": _plain("stage"),
-    "verdict": _decision("verdict"),
     "decided_by": _decision("decided_by"),
     "policy_id": _decision("policy_id"),
     "decision_reason": _decision("reason"),
@@ -80,14 +76,15 @@ _EVENT_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
 _ENRICHED_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "catalog_entry": lambda en: en.get("catalog_entry"),
     "destination_domain": lambda en: en.get("destination_domain"),
-    "destination_external": lambda en: en.get("destination_external"),
-    "first_seen_destination": lambda en: en.get("first_seen_destination"),
     "provenance_kinds": lambda en: sorted({p["value_kind"] for p in en.get("provenance") or ()}),
     "provenance_sources": lambda en: sorted({p["source_tool"] for p in en.get("provenance") or ()}),
     "provenance_values": lambda en: [p["value"] for p in en.get("provenance") or ()],
 }
 # Filled eagerly for every event: the discriminators and the identity of the event.
-EAGER_FIELDS = ("event_id", "session_id", "agent_id", "tool", "category", "outcome", "labels", "ts")
+EAGER_FIELDS = (
+    "event_id", "session_id", "agent_id", "ts", "tool", "category", "outcome", "verdict",
+    "stage", "kind", "labels", "destination_external", "first_seen_destination", "tool_server",
+)  # fmt: skip
 FIELDS: frozenset[str] = frozenset((*EAGER_FIELDS, *_EVENT_FIELDS, *_ENRICHED_FIELDS))
 NESTED_PREFIXES = ("args.", "result_json.", "attributes.", "event.")
 # Fields whose value is a list: equality shorthand means "contains".
@@ -157,15 +154,22 @@ def make_view(enriched: dict[str, Any]) -> View:
     """The view of one EnrichedToolCallEvent dict."""
     event = enriched["event"]
     tool = event["tool"]
+    decision = event["decision"]
     view = View(
         event_id=event["event_id"],
         session_id=event["session_id"],
         agent_id=event["agent"]["id"],
+        ts=event_time_us(event),
         tool=tool["name"] if tool else None,
         category=enriched["category"],
         outcome=event["outcome"],
+        verdict=decision["verdict"] if decision else None,
+        stage=event["stage"],
+        kind=event["kind"],
         labels=enriched["labels"],
-        ts=event_time_us(event),
+        destination_external=enriched["destination_external"],
+        first_seen_destination=enriched["first_seen_destination"],
+        tool_server=tool["server"] if tool else None,
     )
     view.enriched = enriched
     return view

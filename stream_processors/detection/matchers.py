@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tooltrail.stream_processors.detection.conditions import Predicate
+from tooltrail.stream_processors.detection.conditions import Node
 from tooltrail.stream_processors.detection.model import Rule, Step
 
 if TYPE_CHECKING:
@@ -28,10 +28,16 @@ def _key_fn(fields: tuple[str, ...]) -> Any:
     if len(fields) == 1:
         (only,) = fields
         prefix = only + "="
+        slot = "\x00key:" + only  # cached in the view: several rules share a key field
 
-        def one(v: Mapping[str, Any]) -> str | None:
-            x = v[only]
-            return None if x is None else prefix + str(x)
+        def one(v: Any) -> str | None:
+            key: str | None = v.get(slot)
+            if key is None:
+                x = v[only]
+                if x is None:
+                    return None
+                key = v[slot] = prefix + str(x)
+            return key
 
         return one
 
@@ -62,12 +68,15 @@ class Matcher:
         self.rule = rule
         self.index = index
         self.id = rule.id
-        self.key_of = _key_fn(rule.by)
+        # State lives under the first ``by`` field (the partition key, usually session_id);
+        # the other fields index groups inside it, so one session's state is one table entry.
+        self.key_of = _key_fn(rule.by[:1])
+        self.group_of = _key_fn(rule.by[1:]) if len(rule.by) > 1 else None
         self.sup_of = _key_fn(rule.suppress_by) if rule.suppress_by else None
         self.ttl = max(rule.within_us or 0, rule.suppress_us)
         self.stateful = self.ttl > 0
-        # (role, predicate, required discriminator values) in the order roles must be applied.
-        self.checks: list[tuple[int, Predicate, Mapping[str, frozenset[Any]]]] = []
+        # (role, condition) in the order roles must be applied to one event.
+        self.checks: list[tuple[int, Node]] = []
 
     def captures_of(self, v: Mapping[str, Any], step: int | None) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -87,10 +96,17 @@ class Matcher:
     def ident(self, v: Mapping[str, Any]) -> list[Any]:
         return [v["tenant_id"], v["session_id"], v["agent_id"], v["principal"]]
 
-    def sup_key(self, v: Mapping[str, Any]) -> str:
-        if self.sup_of is None:
+    def group(self, v: Mapping[str, Any]) -> str | None:
+        """The group inside the key (the ``by`` fields after the first); None: a field is null."""
+        if self.group_of is None:
             return ""
-        return self.sup_of(v) or ""
+        group: str | None = self.group_of(v)
+        return group
+
+    def sup_key(self, v: Mapping[str, Any], group: str) -> str:
+        if self.sup_of is None:
+            return group
+        return group + "\x1e" + (self.sup_of(v) or "")
 
     def fire(
         self, engine: DetectionEngine, rs: dict[str, Any], part: Partial, at: int, out: list[Any]
@@ -105,6 +121,10 @@ class Matcher:
             sup[part[5]] = part[1] + self.rule.suppress_us
             engine.cap_dict(sup)
         out.append(engine.alert(self.rule, part, at))
+
+    def starts(self, role: int) -> bool:
+        """Whether an event in this role can create state (else it needs existing state)."""
+        return True
 
     def on_event(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
@@ -127,7 +147,7 @@ class EventMatcher(Matcher):
     def __init__(self, rule: Rule, index: int) -> None:
         super().__init__(rule, index)
         assert rule.where is not None
-        self.checks.append((0, rule.where.predicate, rule.where.requires))
+        self.checks.append((0, rule.where))
 
     def on_event(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
@@ -136,7 +156,11 @@ class EventMatcher(Matcher):
             engine.stats["excepted"] += 1
             return
         ts = v["ts"]
-        part = [ts, ts, [v["event_id"]], self.captures_of(v, None), self.ident(v), self.sup_key(v)]
+        group = self.group(v)
+        if group is None:
+            return
+        caps = self.captures_of(v, None)
+        part = [ts, ts, [v["event_id"]], caps, self.ident(v), self.sup_key(v, group)]
         if not self.stateful:
             out.append(engine.alert(self.rule, part, ts))
             return
@@ -165,25 +189,23 @@ class SequenceMatcher(Matcher):
                 before = [p for p in self.positive if p < i]
                 self.cancels[i] = self.pos_of[before[-1]] if before else None
         self.step_by = [_key_fn(s.by) if s.by else None for s in steps]
-        self.cap_steps = {c.step for c in rule.captures}
+        self.step_caps = {
+            i: tuple(c for c in rule.captures if c.step in (i, None)) for i in range(len(steps))
+        }
+        # Roles that can create state; any other role only acts on state that exists.
+        self.starters = frozenset({self.positive[0], *(i for i, c in self.cancels.items() if c is None)})
         if rule.until is not None:
-            self.checks.append((UNTIL, rule.until.predicate, rule.until.requires))
+            self.checks.append((UNTIL, rule.until))
         for i, s in enumerate(steps):
             if s.absent:
-                self.checks.append((i, s.condition.predicate, s.condition.requires))
+                self.checks.append((i, s.condition))
         # Positive steps last to first, so one event advances a partial match by one step.
         for i in reversed(self.positive):
             s = steps[i]
-            self.checks.append((i, s.condition.predicate, s.condition.requires))
-        self._dedup_runs(steps)
+            self.checks.append((i, s.condition))
 
-    def _dedup_runs(self, steps: tuple[Step, ...]) -> None:
-        """Repeated steps (runs) share one predicate: evaluate it once per event."""
-        seen: dict[int, Predicate] = {}
-        checks = []
-        for role, pred, req in self.checks:
-            checks.append((role, seen.setdefault(id(pred), pred), req))
-        self.checks = checks
+    def starts(self, role: int) -> bool:
+        return role in self.starters
 
     def _sub(self, engine: DetectionEngine, rs: dict[str, Any], sub: str) -> dict[str, Any]:
         subs: dict[str, Any] = rs.setdefault("s", {})
@@ -202,20 +224,33 @@ class SequenceMatcher(Matcher):
         if key is None:
             return
         ts = v["ts"]
-        rs = engine.rule_state(key, self, ts)
+        starts = False
+        for role in roles:
+            if role in self.starters:
+                starts = True
+                break
+        rs = engine.rule_state(key, self, ts, create=starts)
+        if rs is None:
+            return
+        group = self.group(v)
+        if group is None:
+            return
         subs = rs.get("s")
         for role in roles:
             if role == UNTIL:
+                # until expires the pending matches of this key and group (every step sub-key).
                 if subs:
-                    for state in subs.values():
-                        state["p"] = [None] * self.k
+                    for sub_key, state in subs.items():
+                        if not group or sub_key.split("\x1d", 1)[0] == group:
+                            state["p"] = [None] * self.k
                 continue
             by = self.step_by[role]
-            sub = ""
+            sub = group
             if by is not None:
-                sub = by(v)
-                if sub is None:
+                step_sub = by(v)
+                if step_sub is None:
                     continue
+                sub = group + "\x1d" + step_sub
             if role in self.cancels:
                 self._absent(engine, rs, sub, role, ts)
                 subs = rs.get("s")
@@ -250,7 +285,11 @@ class SequenceMatcher(Matcher):
     ) -> None:
         pos = self.pos_of[role]
         pending = state["p"]
-        caps = self.captures_of(v, role) if role in self.cap_steps or None in self.cap_steps else {}
+        caps = {}
+        for cap in self.step_caps[role]:
+            value = v[cap.field]
+            if value is not None:
+                caps[cap.name] = _text(value)
         if pos == 0:
             lead = state["lead"]
             if self.has_lead and lead is not None and ts - lead <= self.within:
@@ -272,7 +311,7 @@ class SequenceMatcher(Matcher):
             engine.stats["excepted"] += 1
             return
         part[4] = self.ident(v)
-        part[5] = self.sup_key(v)
+        part[5] = self.sup_key(v, sub)
         if self.has_tail:
             pending[pos] = part
             engine.add_timer(part[0] + self.within, key, self.index, sub, part[2][0])
@@ -308,7 +347,7 @@ class ThresholdMatcher(Matcher):
     def __init__(self, rule: Rule, index: int) -> None:
         super().__init__(rule, index)
         assert rule.where is not None and rule.threshold is not None
-        self.checks.append((0, rule.where.predicate, rule.where.requires))
+        self.checks.append((0, rule.where))
         self.th = rule.threshold
         self.within = rule.within_us or 0
         self.needed = int(self.th.value) + (1 if self.th.strict else 0)
@@ -317,19 +356,31 @@ class ThresholdMatcher(Matcher):
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
-        if key is None:
+        group = self.group(v)
+        if key is None or group is None:
             return
         ts = v["ts"]
-        if self.th.measure != "count":
+        measure = self.th.measure
+        value: Any = None
+        if measure != "count":
             value = v[self.th.field or ""]
             if value is None:
                 return
+            if measure == "sum" and (not isinstance(value, int | float) or isinstance(value, bool)):
+                return
         rs = engine.rule_state(key, self, ts)
+        groups = rs.get("g")
+        if groups is None:
+            groups = rs["g"] = {}
+        win = groups.get(group)
+        if win is None:
+            win = groups[group] = {} if measure == "distinct" else []
+            if len(groups) > engine.max_pending_per_key:
+                engine.cap_dict(groups)
         horizon = ts - self.within
         eid = v["event_id"]
-        measure = self.th.measure
+        items: list[Any]
         if measure == "count":
-            win = rs.setdefault("w", [])
             win.append([ts, eid])
             if len(win) > self.needed:
                 del win[0]
@@ -337,21 +388,18 @@ class ThresholdMatcher(Matcher):
                 return
             items = win
         elif measure == "distinct":
-            seen = rs.setdefault("d", {})
-            seen.pop(_text(value), None)
-            seen[_text(value)] = [ts, eid]
-            while seen:
-                oldest = next(iter(seen))
-                if seen[oldest][0] >= horizon:
+            text = _text(value)
+            win.pop(text, None)
+            win[text] = [ts, eid]
+            while win:
+                oldest = next(iter(win))
+                if win[oldest][0] >= horizon:
                     break
-                del seen[oldest]
-            if len(seen) < self.needed:
+                del win[oldest]
+            if len(win) < self.needed:
                 return
-            items = sorted(seen.values())
+            items = sorted(win.values())
         else:
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                return
-            win = rs.setdefault("w", [])
             win.append([ts, eid, value])
             while win and win[0][0] < horizon:
                 del win[0]
@@ -367,9 +415,8 @@ class ThresholdMatcher(Matcher):
         ids = [i[1] for i in items]
         caps = self.captures_of(v, None)
         caps["count"] = str(len(ids))
-        part = [items[0][0], ts, ids, caps, self.ident(v), self.sup_key(v)]
-        rs.pop("w", None)
-        rs.pop("d", None)
+        part = [items[0][0], ts, ids, caps, self.ident(v), self.sup_key(v, group)]
+        del groups[group]
         self.fire(engine, rs, part, ts, out)
 
 
@@ -381,19 +428,25 @@ class CooccurrenceMatcher(Matcher):
         self.within = rule.within_us or 0
         self.n = len(rule.steps)
         for i, leg in enumerate(rule.steps):
-            self.checks.append((i, leg.condition.predicate, leg.condition.requires))
+            self.checks.append((i, leg.condition))
 
     def on_event(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
-        if key is None:
+        group = self.group(v)
+        if key is None or group is None:
             return
         ts = v["ts"]
         rs = engine.rule_state(key, self, ts)
-        legs = rs.get("l")
+        groups = rs.get("g")
+        if groups is None:
+            groups = rs["g"] = {}
+        legs = groups.get(group)
         if legs is None:
-            legs = rs["l"] = [None] * self.n
+            legs = groups[group] = [None] * self.n
+            if len(groups) > engine.max_pending_per_key:
+                engine.cap_dict(groups)
         eid = v["event_id"]
         for role in roles:
             legs[role] = [ts, eid, self.captures_of(v, role)]
@@ -412,8 +465,8 @@ class CooccurrenceMatcher(Matcher):
         caps: dict[str, str] = {}
         for leg in legs:
             caps.update(leg[2])
-        rs["l"] = [None] * self.n
-        part = [ordered[0][0], ts, ids, caps, self.ident(v), self.sup_key(v)]
+        del groups[group]
+        part = [ordered[0][0], ts, ids, caps, self.ident(v), self.sup_key(v, group)]
         self.fire(engine, rs, part, ts, out)
 
 

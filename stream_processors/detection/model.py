@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tooltrail.stream_processors.detection.conditions import Compiled
+from tooltrail.stream_processors.detection.conditions import Node
 
 KINDS = ("event", "sequence", "threshold", "cooccurrence")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -28,7 +28,7 @@ class Step:
     """One step of a sequence (``absent`` steps must not happen), or one co-occurrence leg."""
 
     name: str
-    condition: Compiled
+    condition: Node
     absent: bool = False
     by: tuple[str, ...] = ()
     line: int | None = None
@@ -80,9 +80,9 @@ class Rule:
     enabled: bool = True
     by: tuple[str, ...] = ("session_id",)
     within_us: int | None = None
-    where: Compiled | None = None
+    where: Node | None = None
     steps: tuple[Step, ...] = ()  # sequence steps (runs expanded) or co-occurrence legs
-    until: Compiled | None = None
+    until: Node | None = None
     threshold: Threshold | None = None
     suppress_us: int = 0
     suppress_by: tuple[str, ...] = ()
