@@ -1,0 +1,1 @@
+"""Helpers for the producer integration tests: consuming a topic back, a producer child process."""
