@@ -97,6 +97,10 @@ class _Session:
 def _script(rng: random.Random, length: int, attack_rate: float) -> list[Call]:
     calls = [dict(c) for c in rng.choices(_CALLS, weights=_WEIGHTS, k=length)]
     for call in calls:
+        args = call.get("args")
+        if args is not None and rng.random() < 0.8:
+            # Vary arguments, as real work does, so identical calls stay the exception.
+            call["args"] = {**args, "n": rng.randrange(1000)}
         roll = rng.random()
         if roll < 0.05:
             call["outcome"] = "error"
