@@ -36,7 +36,7 @@ from typing import Any
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
-from tooltrail.producer.publisher import Serializer
+from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,8 @@ class KafkaPublisher:
         durability: ``memory`` or ``disk``.
         spool_dir: spool directory; required for ``disk``; without it ``memory`` mode drops
             (and counts) what librdkafka cannot take.
-        serializer: event dict -> bytes; default Avro single-object encoding.
+        serializer: event dict -> bytes; default Avro single-object encoding (the compiled
+            encoder); pass a ``ConfluentSerializer`` when a schema registry is used.
         producer_config: extra librdkafka settings (SASL/TLS ...), applied last.
         spool_*, fsync, fsync_interval: see :class:`~tooltrail.producer.spool.Spool`.
         replay_batch: records handed to librdkafka per replay step (bounds lock hold time).
@@ -103,12 +104,7 @@ class KafkaPublisher:
         from confluent_kafka import Producer  # noqa: PLC0415 - keep the agent import light
 
         if serializer is None:
-            from tooltrail.schemas import (  # noqa: PLC0415
-                TOOL_CALL_EVENT,
-                single_object_serializer,
-            )
-
-            serializer = single_object_serializer(TOOL_CALL_EVENT)
+            serializer = default_serializer()
         self.serializer = serializer
         self.topic = topic
         self.durability = durability

@@ -18,6 +18,15 @@ from tooltrail.producer.metrics import ProducerMetrics
 Serializer = Callable[[Mapping[str, Any], Any], bytes]
 
 
+def default_serializer() -> Serializer:
+    """Avro single-object encoding of ToolCallEvent, through the compiled encoder
+    (byte-identical to fastavro, several times faster)."""
+    from tooltrail.producer.avro_fast import fast_single_object_serializer  # noqa: PLC0415
+    from tooltrail.schemas import TOOL_CALL_EVENT  # noqa: PLC0415
+
+    return fast_single_object_serializer(TOOL_CALL_EVENT)
+
+
 class Publisher(Protocol):
     """The transport under the capture API."""
 
@@ -50,8 +59,8 @@ class InMemoryPublisher:
     ``publisher.events`` lists the event dicts; ``publisher.records`` adds key and bytes.
 
     Args:
-        serializer: encodes each event; default Avro single-object encoding. ``None`` in
-            ``encode=False`` mode skips encoding.
+        serializer: encodes each event; default Avro single-object encoding
+            (:func:`default_serializer`). ``encode=False`` skips encoding.
         fail: when True every publish is refused (to test fail-closed tools).
     """
 
@@ -64,12 +73,7 @@ class InMemoryPublisher:
         metrics: ProducerMetrics | None = None,
     ) -> None:
         if serializer is None and encode:
-            from tooltrail.schemas import (  # noqa: PLC0415
-                TOOL_CALL_EVENT,
-                single_object_serializer,
-            )
-
-            serializer = single_object_serializer(TOOL_CALL_EVENT)
+            serializer = default_serializer()
         self.serializer = serializer
         self.fail = fail
         self.metrics = metrics if metrics is not None else ProducerMetrics()

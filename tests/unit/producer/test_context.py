@@ -67,9 +67,7 @@ def test_threads_need_wrap_or_the_executor() -> None:
     assert seen["plain"] is None  # contextvars do not flow into plain threads
     assert seen["wrapped"] == "s"
     assert all(seen[f"pool{i}"] == "s" for i in range(4))
-    by_label = {
-        e["arguments"]: e["session_id"] for e in pub.events if e["kind"] == "tool_call"
-    }
+    by_label = {e["arguments"]: e["session_id"] for e in pub.events if e["kind"] == "tool_call"}
     assert by_label['{"label":"wrapped"}'] == "s"
     assert by_label['{"label":"plain"}'] != "s"  # went to the process default session
     assert verify(pub.events).ok

@@ -21,8 +21,14 @@ def test_import_does_not_load_heavy_dependencies() -> None:
     )
     modules = set(json.loads(out.stdout)["modules"])
     for heavy in (
-        "faust", "clickhouse_connect", "chdb", "confluent_kafka", "pydantic_settings",
-        "prometheus_client", "cryptography", "asyncio",
+        "faust",
+        "clickhouse_connect",
+        "chdb",
+        "confluent_kafka",
+        "pydantic_settings",
+        "prometheus_client",
+        "cryptography",
+        "asyncio",
     ):
         assert heavy not in modules, heavy
     assert "tooltrail.producer.kafka" not in modules

@@ -93,7 +93,10 @@ def test_drop_new_when_full(tmp_path: Path) -> None:
 def test_drop_oldest_when_full_counts_evictions(tmp_path: Path) -> None:
     metrics = ProducerMetrics()
     s = Spool(
-        directory=tmp_path, max_bytes=300, segment_bytes=100, full_policy="drop_oldest",
+        directory=tmp_path,
+        max_bytes=300,
+        segment_bytes=100,
+        full_policy="drop_oldest",
         metrics=metrics,
     )
     for i in range(10):

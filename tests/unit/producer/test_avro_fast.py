@@ -1,0 +1,70 @@
+"""The compiled encoder writes exactly the bytes fastavro writes, for every kind of event."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from fastavro import schemaless_writer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tooltrail.producer import Auditor, CapturePolicy, InMemoryPublisher, ToolPolicy, reasoning
+from tooltrail.producer.avro_fast import (
+    FastSingleObjectSerializer,
+    encode_long,
+    fast_single_object_serializer,
+)
+from tooltrail.producer.signing import HmacKey
+from tooltrail.schemas import TOOL_CALL_EVENT, Decoder, single_object_serializer
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def events(arguments: Any, result: Any, attrs: dict[str, str], level: str) -> list[dict[str, Any]]:
+    pub = InMemoryPublisher(encode=False)
+    auditor = Auditor(
+        publisher=pub,
+        policy=CapturePolicy(default=ToolPolicy(level=level)),
+        signer=HmacKey(key_id="k", secret=b"s"),
+    )
+    with auditor.session(attributes=attrs, principal="p", credential_identity="role/x"):
+        with reasoning(model="m", prompt="p", reasoning="because"):
+            auditor.start("t", arguments=arguments, call_id="c").finish(result=result)
+        auditor.deny("d", arguments=arguments, policy_id="pol", reason="no")
+        auditor.start("e").finish(error=RuntimeError("é" * 3))
+    return pub.events
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    json_values,
+    json_values,
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
+    st.sampled_from(["none", "metadata", "request", "request_response"]),
+)
+def test_bytes_equal_fastavro(
+    arguments: Any, result: Any, attrs: dict[str, str], level: str
+) -> None:
+    fast = fast_single_object_serializer(TOOL_CALL_EVENT)
+    assert isinstance(fast, FastSingleObjectSerializer)
+    reference = single_object_serializer(TOOL_CALL_EVENT)
+    decoder = Decoder(expect=TOOL_CALL_EVENT)
+    for event in events(arguments, result, attrs, level):
+        data = fast(event)
+        assert data == reference(event)
+        assert decoder.decode(data).record == event
+
+
+@pytest.mark.parametrize("n", [0, 1, -1, 63, -64, 64, 4095, 4096, 2**31, -(2**63), 2**63 - 1])
+def test_long_encoding(n: int) -> None:
+    out = io.BytesIO()
+    schemaless_writer(out, "long", n)
+    assert encode_long(n) == out.getvalue()
