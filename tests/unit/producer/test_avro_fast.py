@@ -10,9 +10,11 @@ from fastavro import schemaless_writer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tooltrail.errors import SchemaValidationError
 from tooltrail.producer import Auditor, CapturePolicy, InMemoryPublisher, ToolPolicy, reasoning
 from tooltrail.producer.avro_fast import (
     FastSingleObjectSerializer,
+    compile_writer,
     encode_long,
     fast_single_object_serializer,
 )
@@ -57,9 +59,13 @@ def test_bytes_equal_fastavro(
     assert isinstance(fast, FastSingleObjectSerializer)
     reference = single_object_serializer(TOOL_CALL_EVENT)
     decoder = Decoder(expect=TOOL_CALL_EVENT)
+    closures = compile_writer(reference.schema.parsed)
     for event in events(arguments, result, attrs, level):
         data = fast(event)
         assert data == reference(event)
+        parts = [data[:10]]
+        closures(parts, event)
+        assert b"".join(parts) == data
         assert decoder.decode(data).record == event
 
 
@@ -68,3 +74,12 @@ def test_long_encoding(n: int) -> None:
     out = io.BytesIO()
     schemaless_writer(out, "long", n)
     assert encode_long(n) == out.getvalue()
+
+
+def test_bad_records_raise_schema_validation_error() -> None:
+    fast = fast_single_object_serializer(TOOL_CALL_EVENT)
+    event = events(None, None, {}, "none")[0]
+    with pytest.raises(SchemaValidationError):
+        fast({**event, "kind": "nonsense"})
+    with pytest.raises(SchemaValidationError):
+        fast({k: v for k, v in event.items() if k != "tenant_id"})
