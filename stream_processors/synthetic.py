@@ -129,7 +129,9 @@ def generate(
     """Yield ``events`` ToolCallEvent dicts from ``sessions`` concurrent sessions.
 
     A session that finishes its script ends (a ``session_end`` marker) and a new one starts,
-    so about ``sessions`` are always active. Timestamps have millisecond precision.
+    so about ``sessions`` are always active. An attack runs as a burst (its session takes
+    most of the next ticks), as an agent acting on an injected instruction would.
+    Timestamps have millisecond precision.
     """
     rng = random.Random(seed)
     counter = 0
@@ -148,9 +150,10 @@ def generate(
     active = [new_session() for _ in range(sessions)]
     now = start
     step = timedelta(milliseconds=gap_ms)
+    hot: int | None = None  # a session in the middle of an attack acts in a burst
     for _ in range(events):
         now += step
-        index = rng.randrange(len(active))
+        index = hot if hot is not None and rng.random() < 0.8 else rng.randrange(len(active))
         sess = active[index]
         sess.seq += 1
         if not sess.script:
@@ -162,6 +165,8 @@ def generate(
             active[index] = new_session()
             continue
         call = sess.script.pop(0)
+        nxt = sess.script[0] if sess.script else None
+        hot = index if nxt is not None and "scenario" in nxt else None
         attributes = {"synthetic.scenario": call["scenario"]} if "scenario" in call else None
         yield make_event(
             session_id=sess.session_id,

@@ -30,11 +30,11 @@ from tooltrail.stream_processors.detection.conditions import (
     specialise,
     to_predicate,
 )
-from tooltrail.stream_processors.detection.fields import View, make_view
+from tooltrail.stream_processors.detection.fields import discriminators, make_view
 from tooltrail.stream_processors.detection.matchers import MATCHERS, Matcher
 from tooltrail.stream_processors.detection.model import Rule
 from tooltrail.stream_processors.detection.snapshot import enriched_from_json, enriched_to_json
-from tooltrail.stream_processors.timeutil import from_micros, to_micros
+from tooltrail.stream_processors.timeutil import event_time_us, from_micros, to_micros
 
 BUFFER_PREFIX = "buf:"
 _PLAN_CACHE_LIMIT = 16_384
@@ -91,8 +91,8 @@ class DetectionEngine:
         self._keys: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._timers: list[tuple[int, str, int, str, str]] = []
-        self._buffer: list[tuple[int, str, int, str, View]] = []
-        self._buffered: dict[str, list[tuple[int, str, int, str, View]]] = {}
+        self._buffer: list[tuple[int, str, int, str, dict[str, Any]]] = []
+        self._buffered: dict[str, list[tuple[int, str, int, str, dict[str, Any]]]] = {}
         self._max_ts = -_INF
         self._watermark = -_INF
         self._next_sweep = -_INF
@@ -119,8 +119,7 @@ class DetectionEngine:
     def process(self, enriched: dict[str, Any]) -> list[dict[str, Any]]:
         """Take one enriched event; return the alerts that became certain."""
         out: list[dict[str, Any]] = []
-        view = make_view(enriched)
-        ts = view["ts"]
+        ts = event_time_us(enriched["event"])
         self._events += 1
         if ts < self._watermark:
             self.stats["late"] += 1
@@ -134,11 +133,11 @@ class DetectionEngine:
             # In order and already below the watermark: no need to buffer.
             if self._timers and self._timers[0][0] < ts:
                 self._fire_timers(ts, out)
-            self._apply(view, out)
+            self._apply(enriched, ts, out)
             if mark > self._watermark:
                 self._set_watermark(mark, out)
             return out
-        self._push(view)
+        self._push(enriched, ts)
         self._release(mark, out)
         return out
 
@@ -171,10 +170,12 @@ class DetectionEngine:
 
     # -- ordering -------------------------------------------------------------------------
 
-    def _push(self, view: View) -> None:
-        entry = (view["ts"], view["session_id"], view["seq"], view["event_id"], view)
+    def _push(self, enriched: dict[str, Any], ts: int) -> None:
+        event = enriched["event"]
+        session = event["session_id"]
+        entry = (ts, session, event["seq"], event["event_id"], enriched)
         heapq.heappush(self._buffer, entry)
-        key = BUFFER_PREFIX + view["session_id"]
+        key = BUFFER_PREFIX + session
         self._buffered.setdefault(key, []).append(entry)
         self._dirty.add(key)
 
@@ -189,7 +190,7 @@ class DetectionEngine:
                 del self._buffered[key]
             self._dirty.add(key)
             self._fire_timers(entry[0], out)
-            self._apply(entry[4], out)
+            self._apply(entry[4], entry[0], out)
         self._set_watermark(mark, out)
 
     def _set_watermark(self, mark: int, out: list[dict[str, Any]]) -> None:
@@ -232,22 +233,14 @@ class DetectionEngine:
         self._plans[disc] = plan
         return plan
 
-    def _apply(self, view: View, out: list[dict[str, Any]]) -> None:
-        disc = (
-            view["tool"],
-            view["category"],
-            view["outcome"],
-            view["verdict"],
-            view["stage"],
-            view["kind"],
-            tuple(view["labels"]),
-            view["destination_external"],
-            view["first_seen_destination"],
-            view["tool_server"],
-        )
+    def _apply(self, enriched: dict[str, Any], ts: int, out: list[dict[str, Any]]) -> None:
+        disc = discriminators(enriched)
         plan = self._plans.get(disc)
         if plan is None:
             plan = self._plan(disc)
+        if not plan:
+            return
+        view = make_view(enriched, ts)
         keys = self._keys
         for matcher, always, checks, need in plan:
             if need is not None:
@@ -387,7 +380,7 @@ class DetectionEngine:
             entries = self._buffered.get(key)
             if not entries:
                 return None
-            return {"events": [enriched_to_json(e[4].enriched) for e in entries]}
+            return {"events": [enriched_to_json(e[4]) for e in entries]}
         ks = self._keys.get(key)
         if ks is None:
             return None
@@ -401,7 +394,8 @@ class DetectionEngine:
                 self._buffer.remove(entry)
             heapq.heapify(self._buffer)
             for raw in (state or {}).get("events", []):
-                self._push(make_view(enriched_from_json(raw)))
+                enriched = enriched_from_json(raw)
+                self._push(enriched, event_time_us(enriched["event"]))
             return
         if state is None:
             self._keys.pop(key, None)

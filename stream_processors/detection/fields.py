@@ -150,8 +150,27 @@ class View(dict[str, Any]):
         return value
 
 
-def make_view(enriched: dict[str, Any]) -> View:
-    """The view of one EnrichedToolCallEvent dict."""
+def discriminators(enriched: dict[str, Any]) -> tuple[Any, ...]:
+    """The values the engine's plan cache is keyed on (order of ``DISCRIMINATORS``)."""
+    event = enriched["event"]
+    tool = event["tool"]
+    decision = event["decision"]
+    return (
+        tool["name"] if tool else None,
+        enriched["category"],
+        event["outcome"],
+        decision["verdict"] if decision else None,
+        event["stage"],
+        event["kind"],
+        tuple(enriched["labels"]),
+        enriched["destination_external"],
+        enriched["first_seen_destination"],
+        tool["server"] if tool else None,
+    )
+
+
+def make_view(enriched: dict[str, Any], ts: int | None = None) -> View:
+    """The view of one EnrichedToolCallEvent dict (``ts``: its event time, if known)."""
     event = enriched["event"]
     tool = event["tool"]
     decision = event["decision"]
@@ -159,7 +178,7 @@ def make_view(enriched: dict[str, Any]) -> View:
         event_id=event["event_id"],
         session_id=event["session_id"],
         agent_id=event["agent"]["id"],
-        ts=event_time_us(event),
+        ts=event_time_us(event) if ts is None else ts,
         tool=tool["name"] if tool else None,
         category=enriched["category"],
         outcome=event["outcome"],

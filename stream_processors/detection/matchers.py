@@ -19,6 +19,21 @@ if TYPE_CHECKING:
     from tooltrail.stream_processors.detection.engine import DetectionEngine
 
 UNTIL = -1
+_PRUNE_AT = 8  # inner tables above this size drop their expired entries first
+
+
+def _prune_groups(groups: dict[str, Any], horizon: int, distinct: bool) -> None:
+    """Drop threshold windows whose newest entry left the window (not an eviction)."""
+    stale = []
+    for name, win in groups.items():
+        if not win:
+            stale.append(name)
+            continue
+        newest = max(v[0] for v in win.values()) if distinct else win[-1][0]
+        if newest < horizon:
+            stale.append(name)
+    for name in stale:
+        del groups[name]
 # A partial match: [first_ts, last_ts, event_ids, captures, identity, suppress_key].
 Partial = list[Any]
 
@@ -119,7 +134,10 @@ class Matcher:
                 engine.stats["suppressed"] += 1
                 return
             sup[part[5]] = part[1] + self.rule.suppress_us
-            engine.cap_dict(sup)
+            if len(sup) > _PRUNE_AT:
+                for name in [k for k, t in sup.items() if t < at]:
+                    del sup[name]
+                engine.cap_dict(sup)
         out.append(engine.alert(self.rule, part, at))
 
     def starts(self, role: int) -> bool:
@@ -212,10 +230,16 @@ class SequenceMatcher(Matcher):
         state = subs.get(sub)
         if state is None:
             state = {"p": [None] * self.k, "lead": None}
+            if len(subs) >= _PRUNE_AT:
+                self._prune(subs)
             subs[sub] = state
-            if len(subs) > 1:
-                engine.cap_dict(subs)
+            engine.cap_dict(subs)
         return state
+
+    def _prune(self, subs: dict[str, Any]) -> None:
+        """Drop sub-keys with nothing pending (not an eviction: they hold no match)."""
+        for name in [n for n, st in subs.items() if st["lead"] is None and not any(st["p"])]:
+            del subs[name]
 
     def on_event(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
@@ -372,12 +396,13 @@ class ThresholdMatcher(Matcher):
         groups = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
+        horizon = ts - self.within
         win = groups.get(group)
         if win is None:
             win = groups[group] = {} if measure == "distinct" else []
-            if len(groups) > engine.max_pending_per_key:
+            if len(groups) > _PRUNE_AT:
+                _prune_groups(groups, horizon, measure == "distinct")
                 engine.cap_dict(groups)
-        horizon = ts - self.within
         eid = v["event_id"]
         items: list[Any]
         if measure == "count":
@@ -445,7 +470,11 @@ class CooccurrenceMatcher(Matcher):
         legs = groups.get(group)
         if legs is None:
             legs = groups[group] = [None] * self.n
-            if len(groups) > engine.max_pending_per_key:
+            if len(groups) > _PRUNE_AT:
+                horizon = ts - self.within
+                for name in [g for g, ls in groups.items() if all(not x or x[0] < horizon for x in ls)]:
+                    if name != group:
+                        del groups[name]
                 engine.cap_dict(groups)
         eid = v["event_id"]
         for role in roles:
