@@ -15,11 +15,13 @@ when its ``started`` event cannot be made durable.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from types import TracebackType
@@ -137,6 +139,10 @@ class Auditor:
         self._idle = True
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
+        # Registered after the publisher's own hook, so it runs first (atexit is LIFO): queued
+        # events are published before the publisher flushes and closes.
+        self._atexit = _closer(weakref.ref(self))
+        atexit.register(self._atexit)
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -149,7 +155,9 @@ class Auditor:
         ``identity`` takes the :class:`SessionContext` fields (tenant_id, agent_id,
         principal, trace_id ...). Works in sync and async code; tasks created inside inherit it.
         """
-        ctx = SessionContext(session_id=session_id or uuid7(), **identity)
+        ctx = SessionContext(
+            session_id=session_id or uuid7(), **{**self._identity_defaults(), **identity}
+        )
         self.open_session(ctx)
         token = set_session(ctx)
         try:
@@ -172,6 +180,14 @@ class Auditor:
         event["ended_at"] = now
         self._emit(event)
 
+    def _identity_defaults(self) -> dict[str, Any]:
+        """The default session's identity (tenant, agent ...), inherited by new sessions."""
+        t = self._default_template
+        if t is None:
+            return {}
+        skip = ("agent", "credential", "session_id")
+        return {f: getattr(t, f) for f in t.__dataclass_fields__ if f not in skip}
+
     def _session(self) -> SessionContext:
         ctx = current_session()
         if ctx is not None:
@@ -179,13 +195,9 @@ class Auditor:
         if self._default is None:
             with self._lock:
                 if self._default is None:
-                    t = self._default_template or SessionContext(session_id="")
-                    fields = {
-                        f: getattr(t, f)
-                        for f in t.__dataclass_fields__
-                        if f not in ("agent", "credential", "session_id")
-                    }
-                    created = SessionContext(session_id=t.session_id or uuid7(), **fields)
+                    t = self._default_template
+                    sid = (t.session_id if t is not None else "") or uuid7()
+                    created = SessionContext(session_id=sid, **self._identity_defaults())
                     self._default = created
             self.open_session(self._default)
         return self._default
@@ -426,6 +438,7 @@ class Auditor:
             self._worker.join(5.0)
         self._drain()
         self.publisher.close(timeout)
+        atexit.unregister(self._atexit)
 
     def __enter__(self) -> Auditor:
         return self
@@ -448,3 +461,12 @@ class CallScope:
         self.call = call
         self.result: Any = _MISSING
         self.outcome: str | None = None
+
+
+def _closer(ref: weakref.ref[Auditor]) -> Callable[[], None]:
+    def close() -> None:
+        auditor = ref()
+        if auditor is not None:
+            auditor.close(5.0)
+
+    return close

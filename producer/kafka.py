@@ -148,6 +148,10 @@ class KafkaPublisher:
         self._deliver_plain = functools.partial(self._on_delivery, None)
         self._stop = threading.Event()
         self.closed = False
+        # Acks counted here, moved to the Prometheus counter by _sync_metrics (cheaper per
+        # event); callbacks may run in the poll thread and in a flush() caller at once.
+        self._count_lock = threading.Lock()
+        self._acked = 0
         self._thread = threading.Thread(target=self._run, name="tooltrail-producer", daemon=True)
         self._thread.start()
         self._atexit = _closer(weakref.ref(self))
@@ -241,7 +245,8 @@ class KafkaPublisher:
 
     def _on_delivery(self, ref: RecordRef | None, err: Any, msg: Any) -> None:
         if err is None:
-            self.metrics.produced.inc()
+            with self._count_lock:
+                self._acked += 1
             self._broker_down = False
             if ref is not None and self.spool is not None:
                 self.spool.ack(ref)
@@ -268,6 +273,7 @@ class KafkaPublisher:
         while not self._stop.is_set():
             try:
                 self._producer.poll(0.0 if self._backlog else 0.05)
+                self._sync_metrics()
                 if self.spool is not None:
                     self.spool.flush_acks()
                     self.spool.maybe_sync()
@@ -276,6 +282,12 @@ class KafkaPublisher:
             except Exception:  # the background thread must survive anything
                 log.exception("tooltrail: producer background loop error")
                 self._stop.wait(0.1)
+
+    def _sync_metrics(self) -> None:
+        with self._count_lock:
+            acked, self._acked = self._acked, 0
+        if acked:
+            self.metrics.produced.inc(acked)
 
     def _replay_step(self) -> bool:
         """Hand up to ``replay_batch`` spooled records over; False when nothing could move."""
@@ -335,6 +347,7 @@ class KafkaPublisher:
             if left == 0 or remaining <= 0:
                 break
             self._producer.flush(min(0.1, remaining))
+        self._sync_metrics()
         if self.spool is not None:
             self.spool.flush_acks()
         return self.pending()
@@ -352,6 +365,7 @@ class KafkaPublisher:
             self._producer.purge(in_queue=True, in_flight=True)
             self._producer.flush(1.0)
         self._producer.poll(0)
+        self._sync_metrics()
         if self.spool is not None:
             self.spool.close()
         atexit.unregister(self._atexit)

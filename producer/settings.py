@@ -24,12 +24,14 @@ from tooltrail.producer.policy import CapturePolicy, ToolPolicy
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
+    from tooltrail.producer.metrics import ProducerMetrics
     from tooltrail.producer.publisher import Publisher
     from tooltrail.producer.signing import Signer
 
 F = TypeVar("F", bound=Callable[..., Any])
 _default: Auditor | None = None
 _lock = threading.Lock()
+_metrics: dict[int, ProducerMetrics] = {}
 
 
 def producer_settings(**overrides: Any) -> Any:
@@ -91,11 +93,23 @@ def _policy(s: Any) -> CapturePolicy:
     return CapturePolicy(default=ToolPolicy(level=s.capture_level), tools=tools)
 
 
-def build_publisher(s: Any, *, registry: CollectorRegistry | None = None) -> Publisher:
-    """The publisher the settings describe."""
+def _metrics_for(registry: CollectorRegistry | None) -> ProducerMetrics:
+    """One set of producer metrics per registry (default: the process-wide one that
+    exporters scrape), reused when :func:`configure` runs again."""
+    from tooltrail.metrics import DEFAULT_REGISTRY  # noqa: PLC0415
     from tooltrail.producer.metrics import ProducerMetrics  # noqa: PLC0415
 
-    metrics = ProducerMetrics(registry=registry)
+    reg = registry if registry is not None else DEFAULT_REGISTRY
+    with _lock:
+        found = _metrics.get(id(reg))
+        if found is None or found.registry is not reg:
+            found = _metrics[id(reg)] = ProducerMetrics(registry=reg)
+        return found
+
+
+def build_publisher(s: Any, *, registry: CollectorRegistry | None = None) -> Publisher:
+    """The publisher the settings describe."""
+    metrics = _metrics_for(registry)
     if s.publisher == "memory":
         from tooltrail.producer.publisher import InMemoryPublisher  # noqa: PLC0415
 
