@@ -81,7 +81,9 @@ def run_eql(queries: list[str], flat: list[dict[str, Any]]) -> list[list[str]]:
     return matches
 
 
-def memory_per_session(enriched: list[dict[str, Any]], events: list[dict[str, Any]]) -> tuple[float, float, int]:
+def memory_per_session(
+    enriched: list[dict[str, Any]], events: list[dict[str, Any]]
+) -> tuple[float, float, int]:
     """Bytes per active session held by the detection engine and by the enricher."""
     rules = default_rules()
     catalog = default_catalog()
@@ -91,14 +93,14 @@ def memory_per_session(enriched: list[dict[str, Any]], events: list[dict[str, An
     for item in enriched:
         engine.process(item)
     engine_bytes = tracemalloc.get_traced_memory()[0] - base
-    sessions = sum(1 for k in engine.keys() if k.startswith("session_id="))
+    sessions = sum(1 for k in engine.keys() if k.startswith("session_id="))  # noqa: SIM118
     base = tracemalloc.get_traced_memory()[0]
     enricher = Enricher(catalog=catalog)
     kept = [enricher.enrich(e)["labels"] for e in events]  # labels only: keep state, not events
     enricher_bytes = tracemalloc.get_traced_memory()[0] - base - sys.getsizeof(kept)
     tracemalloc.stop()
     del kept
-    enricher_sessions = sum(1 for k in enricher.keys() if k.startswith("session:"))
+    enricher_sessions = sum(1 for k in enricher.keys() if k.startswith("session:"))  # noqa: SIM118
     return engine_bytes / max(1, sessions), enricher_bytes / max(1, enricher_sessions), sessions
 
 
@@ -125,26 +127,40 @@ def main() -> None:
         metrics[f"seq_{case.name}_ev_per_s"] = metric(
             EQL_EVENTS / t_ours, "events/s (one core)", EQL_EVENTS / t_eql
         )
-        metrics[f"seq_{case.name}_matches"] = metric(float(len(ours)), "matches (identical)", float(len(theirs)))
+        metrics[f"seq_{case.name}_matches"] = metric(
+            float(len(ours)), "matches (identical)", float(len(theirs))
+        )
 
     t_eql_pack, _ = best(lambda: run_eql([c.eql for c in CASES], flat), repeats=1)
     t_pack, alerts = best(lambda: run_engine(rules, enriched, 5.0))
     t_pack0, _ = best(lambda: run_engine(rules, enriched, 0.0))
-    metrics["pack_ev_per_s"] = metric(EVENTS / t_pack, f"events/s, {len(rules)} rules, lateness 5s", EQL_EVENTS / t_eql_pack)
-    metrics["pack_ev_per_s_lateness0"] = metric(EVENTS / t_pack0, f"events/s, {len(rules)} rules, lateness 0", EQL_EVENTS / t_eql_pack)
+    metrics["pack_ev_per_s"] = metric(
+        EVENTS / t_pack, f"events/s, {len(rules)} rules, lateness 5s", EQL_EVENTS / t_eql_pack
+    )
+    metrics["pack_ev_per_s_lateness0"] = metric(
+        EVENTS / t_pack0, f"events/s, {len(rules)} rules, lateness 0", EQL_EVENTS / t_eql_pack
+    )
     metrics["pack_alerts"] = metric(float(len(alerts)), f"alerts over {EVENTS} events", None)
-    metrics["enrich_ev_per_s"] = metric(EVENTS / t_enrich, "events/s (enricher, default catalog)", None)
+    metrics["enrich_ev_per_s"] = metric(
+        EVENTS / t_enrich, "events/s (enricher, default catalog)", None
+    )
 
     gc.unfreeze()
-    per_session, enricher_per_session, sessions = memory_per_session(enriched[:EQL_EVENTS], events[:EQL_EVENTS])
-    metrics["memory_per_session_engine"] = metric(per_session, f"bytes per active session ({sessions} sessions)", None)
-    metrics["memory_per_session_enricher"] = metric(enricher_per_session, "bytes per session (provenance state)", None)
+    per_session, enricher_per_session, sessions = memory_per_session(
+        enriched[:EQL_EVENTS], events[:EQL_EVENTS]
+    )
+    metrics["memory_per_session_engine"] = metric(
+        per_session, f"bytes per active session ({sessions} sessions)", None
+    )
+    metrics["memory_per_session_enricher"] = metric(
+        enricher_per_session, "bytes per session (provenance state)", None
+    )
     write(
         "detection",
         metrics,
         notes=(
-            f"{EVENTS} synthetic events over {SESSIONS} concurrent sessions; eql comparisons on the "
-            f"first {EQL_EVENTS}; baselines: eql {eql.__version__} PythonEngine in the same run; "
+            f"{EVENTS} synthetic events over {SESSIONS} concurrent sessions; eql comparisons on "
+            f"the first {EQL_EVENTS}; baselines: eql {eql.__version__} PythonEngine, same run; "
             f"total {time.perf_counter() - started:.0f}s"
         ),
     )

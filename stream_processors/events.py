@@ -63,7 +63,9 @@ def make_event(
     """One ToolCallEvent Avro dict (timestamps aware UTC datetimes, enums as strings)."""
     args_text = _json(arguments)
     result_text = _json(result)
-    capture = "request_response" if result_text is not None else "request" if args_text else "metadata"
+    capture = (
+        "request_response" if result_text is not None else "request" if args_text else "metadata"
+    )
     ended = started_at + timedelta(microseconds=duration_us) if duration_us is not None else None
     event: dict[str, Any] = {
         "event_id": event_id or uuid7(started_at, _rand(session_id, seq)),
@@ -77,8 +79,10 @@ def make_event(
         "trace_id": trace_id,
         "span_id": None,
         "parent_span_id": None,
-        "tool": None if tool is None else {"name": tool, "call_id": call_id or f"call-{seq}", "type": "function",
-                                            "server": server, "definition_sha256": None},
+        "tool": None if tool is None else {
+            "name": tool, "call_id": call_id or f"call-{seq}", "type": "function",
+            "server": server, "definition_sha256": None,
+        },
         "capture_level": capture,
         "stage": stage,
         "decision": None if verdict is None else {"verdict": verdict, "policy_id": None,

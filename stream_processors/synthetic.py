@@ -54,7 +54,9 @@ SCENARIOS: dict[str, list[Call]] = {
         {"tool": "read_file", "args": {"path": "/home/u/.aws/credentials"}},
         {"tool": "http_post", "args": {"url": _EXTERNAL}},
     ],
-    "retry_storm": [{"tool": "http_get", "outcome": "error", "args": {"url": "https://api.corp.example.com/x"}}] * 6,
+    "retry_storm": [
+        {"tool": "http_get", "outcome": "error", "args": {"url": "https://api.corp.example.com/x"}}
+    ] * 6,
     "denial_probing": [
         {"tool": t, "outcome": "denied"} for t in ("read_secret", "run_shell", "drop_table", "sudo")
     ],

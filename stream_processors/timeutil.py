@@ -48,7 +48,7 @@ def parse_duration(text: str | int | float) -> int:
 
 
 def event_time_us(event: dict[str, object]) -> int:
-    """Event time of a ToolCallEvent dict: when its outcome was known (ended_at), else started_at."""
+    """Event time of a ToolCallEvent dict: when its outcome was known (ended_at), else start."""
     moment = event.get("ended_at") or event["started_at"]
     if not isinstance(moment, datetime):
         raise TypeError("timestamps must be datetimes (convert canonical JSON at the edge)")

@@ -131,7 +131,7 @@ def _events(stream: IO[str]) -> Any:
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when any input line is invalid.")
 @click.argument("events", type=click.File("r", encoding="utf-8"))
-def evaluate(
+def evaluate(  # noqa: PLR0917 (click passes every option as an argument)
     catalog_path: Path | None,
     rule_paths: tuple[Path, ...],
     internal_domains: tuple[str, ...],
@@ -139,7 +139,7 @@ def evaluate(
     strict: bool,
     events: IO[str],
 ) -> None:
-    """Enrich and run the rules over EVENTS (ToolCallEvent canonical JSON, one per line; - for stdin).
+    """Enrich and run the rules over EVENTS (ToolCallEvent canonical JSON lines; - for stdin).
 
     Alerts go to stdout as JSON lines (canonical JSON of the Alert record: rule_id, severity,
     session_id, agent_id, event_ids, message ...); a summary goes to stderr. Invalid lines

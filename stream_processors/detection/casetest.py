@@ -13,9 +13,9 @@ A case lists compact events and the alerts expected, as indexes into that list::
         expect: []
 
 Event keys: t (offset from the case start; default one second after the previous event),
-session, agent, tenant, principal, tool, server, call (tool call id), outcome, stage, verdict, decided_by,
-args, result, error_type, kind, attributes, redactions, id. Enrichment fields can be pinned
-over what the catalog gives: category, labels, add_labels, destination_domain,
+session, agent, tenant, principal, tool, server, call (tool call id), outcome, stage, verdict,
+decided_by, args, result, error_type, kind, attributes, redactions, id. Enrichment fields can be
+pinned over what the catalog gives: category, labels, add_labels, destination_domain,
 destination_external, first_seen_destination.
 """
 

@@ -126,8 +126,7 @@ class DetectionEngine:
             if self._drops is not None:
                 self._drops.inc("detect", "late")
             return out
-        if ts > self._max_ts:
-            self._max_ts = ts
+        self._max_ts = max(self._max_ts, ts)
         mark = self._max_ts - self.lateness
         if not self._buffer and ts <= mark:
             # In order and already below the watermark: no need to buffer.
@@ -150,8 +149,7 @@ class DetectionEngine:
     def advance(self, now: datetime) -> list[dict[str, Any]]:
         """Move event time to ``now`` without an event (a heartbeat): absences may fire."""
         now_us = to_micros(now)
-        if now_us > self._max_ts:
-            self._max_ts = now_us
+        self._max_ts = max(self._max_ts, now_us)
         out: list[dict[str, Any]] = []
         self._release(self._max_ts - self.lateness, out)
         return out
@@ -279,8 +277,7 @@ class DetectionEngine:
                 return None
             rs = ks["r"][matcher.id] = {}
         expires = ts + matcher.ttl
-        if expires > ks["exp"]:
-            ks["exp"] = expires
+        ks["exp"] = max(ks["exp"], expires)
         ks["last"] = ts
         self._dirty.add(key)
         return rs

@@ -45,10 +45,10 @@ def flatten(enriched: dict[str, Any]) -> dict[str, Any]:
 CASES: tuple[Conformance, ...] = (
     Conformance(
         "exfil_sequence",
-        'sequence by session_id with maxspan=10m '
+        "sequence by session_id with maxspan=10m "
         '[tool_call where category in ("read", "search", "credential") and private_data == true '
         'and outcome == "success"] '
-        '[tool_call where destination_external == true and external_comm == true]',
+        "[tool_call where destination_external == true and external_comm == true]",
         """
 rules:
   - id: BENCH-EXFIL
@@ -63,7 +63,7 @@ rules:
     ),
     Conformance(
         "write_after_denied_auth_until",
-        'sequence by session_id with maxspan=5m '
+        "sequence by session_id with maxspan=5m "
         '[tool_call where category == "auth" and outcome in ("denied", "error")] '
         '[tool_call where category in ("write", "delete", "config", "permission")] '
         'until [tool_call where category == "auth" and outcome == "success"]',
@@ -82,7 +82,7 @@ rules:
     ),
     Conformance(
         "retry_runs",
-        'sequence by session_id, tool with maxspan=30s '
+        "sequence by session_id, tool with maxspan=30s "
         '[tool_call where outcome == "error"] with runs=5',
         """
 rules:

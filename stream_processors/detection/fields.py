@@ -118,6 +118,7 @@ class View(dict[str, Any]):
     """The fields of one enriched event, computed on demand."""
 
     __slots__ = ("enriched",)
+    enriched: dict[str, Any]
 
     def __missing__(self, key: str) -> Any:
         enriched = self.enriched

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tooltrail.stream_processors.detection.conditions import Node
-from tooltrail.stream_processors.detection.model import Rule, Step
+from tooltrail.stream_processors.detection.model import Rule
 
 if TYPE_CHECKING:
     from tooltrail.stream_processors.detection.engine import DetectionEngine
@@ -34,6 +34,8 @@ def _prune_groups(groups: dict[str, Any], horizon: int, distinct: bool) -> None:
             stale.append(name)
     for name in stale:
         del groups[name]
+
+
 # A partial match: [first_ts, last_ts, event_ids, captures, identity, suppress_key].
 Partial = list[Any]
 
@@ -103,10 +105,7 @@ class Matcher:
         return out
 
     def excepted(self, v: Mapping[str, Any]) -> bool:
-        for exc in self.rule.exceptions:
-            if tuple(v[f] for f in exc.fields) in exc.rows:
-                return True
-        return False
+        return any(tuple(v[f] for f in e.fields) in e.rows for e in self.rule.exceptions)
 
     def ident(self, v: Mapping[str, Any]) -> list[Any]:
         return [v["tenant_id"], v["session_id"], v["agent_id"], v["principal"]]
@@ -211,7 +210,9 @@ class SequenceMatcher(Matcher):
             i: tuple(c for c in rule.captures if c.step in (i, None)) for i in range(len(steps))
         }
         # Roles that can create state; any other role only acts on state that exists.
-        self.starters = frozenset({self.positive[0], *(i for i, c in self.cancels.items() if c is None)})
+        self.starters = frozenset(
+            {self.positive[0], *(i for i, c in self.cancels.items() if c is None)}
+        )
         if rule.until is not None:
             self.checks.append((UNTIL, rule.until))
         for i, s in enumerate(steps):
@@ -248,11 +249,7 @@ class SequenceMatcher(Matcher):
         if key is None:
             return
         ts = v["ts"]
-        starts = False
-        for role in roles:
-            if role in self.starters:
-                starts = True
-                break
+        starts = not self.starters.isdisjoint(roles)
         rs = engine.rule_state(key, self, ts, create=starts)
         if rs is None:
             return
@@ -281,7 +278,7 @@ class SequenceMatcher(Matcher):
                 continue
             state = self._sub(engine, rs, sub)
             subs = rs["s"]
-            self._advance(engine, rs, state, sub, key, role, v, ts, out)
+            self._advance(engine, v, role, rs=rs, state=state, sub=sub, key=key, out=out)
 
     def _absent(
         self, engine: DetectionEngine, rs: dict[str, Any], sub: str, role: int, ts: int
@@ -298,15 +295,16 @@ class SequenceMatcher(Matcher):
     def _advance(
         self,
         engine: DetectionEngine,
+        v: Mapping[str, Any],
+        role: int,
+        *,
         rs: dict[str, Any],
         state: dict[str, Any],
         sub: str,
         key: str,
-        role: int,
-        v: Mapping[str, Any],
-        ts: int,
         out: list[Any],
     ) -> None:
+        ts = v["ts"]
         pos = self.pos_of[role]
         pending = state["p"]
         caps = {}
@@ -393,47 +391,25 @@ class ThresholdMatcher(Matcher):
             if measure == "sum" and (not isinstance(value, int | float) or isinstance(value, bool)):
                 return
         rs = engine.rule_state(key, self, ts)
-        groups = rs.get("g")
+        groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
         horizon = ts - self.within
-        win = groups.get(group)
+        win: Any = groups.get(group)
         if win is None:
             win = groups[group] = {} if measure == "distinct" else []
             if len(groups) > _PRUNE_AT:
                 _prune_groups(groups, horizon, measure == "distinct")
                 engine.cap_dict(groups)
         eid = v["event_id"]
-        items: list[Any]
         if measure == "count":
-            win.append([ts, eid])
-            if len(win) > self.needed:
-                del win[0]
-            if len(win) < self.needed or win[0][0] < horizon:
-                return
-            items = win
+            items = self._count(win, ts, eid, horizon)
         elif measure == "distinct":
-            text = _text(value)
-            win.pop(text, None)
-            win[text] = [ts, eid]
-            while win:
-                oldest = next(iter(win))
-                if win[oldest][0] >= horizon:
-                    break
-                del win[oldest]
-            if len(win) < self.needed:
-                return
-            items = sorted(win.values())
+            items = self._distinct(win, ts, eid, horizon, _text(value))
         else:
-            win.append([ts, eid, value])
-            while win and win[0][0] < horizon:
-                del win[0]
-            if len(win) > engine.max_pending_per_key:
-                del win[0]
-                engine.stats["pending_evicted"] += 1
-            if not self.th.reached(sum(i[2] for i in win)):
-                return
-            items = win
+            items = self._sum(engine, win, ts, eid, horizon=horizon, value=value)
+        if items is None:
+            return
         if self.rule.exceptions and self.excepted(v):
             engine.stats["excepted"] += 1
             return
@@ -443,6 +419,46 @@ class ThresholdMatcher(Matcher):
         part = [items[0][0], ts, ids, caps, self.ident(v), self.sup_key(v, group)]
         del groups[group]
         self.fire(engine, rs, part, ts, out)
+
+    def _count(self, win: list[Any], ts: int, eid: str, horizon: int) -> list[Any] | None:
+        """The last ``needed`` events are kept; reached when they all fit in the window."""
+        win.append([ts, eid])
+        if len(win) > self.needed:
+            del win[0]
+        if len(win) < self.needed or win[0][0] < horizon:
+            return None
+        return win
+
+    def _distinct(
+        self, win: dict[str, Any], ts: int, eid: str, horizon: int, text: str
+    ) -> list[Any] | None:
+        """The latest event per distinct value, oldest first, pruned to the window."""
+        win.pop(text, None)
+        win[text] = [ts, eid]
+        while win:
+            oldest = next(iter(win))
+            if win[oldest][0] >= horizon:
+                break
+            del win[oldest]
+        return sorted(win.values()) if len(win) >= self.needed else None
+
+    def _sum(
+        self,
+        engine: DetectionEngine,
+        win: list[Any],
+        ts: int,
+        eid: str,
+        *,
+        horizon: int,
+        value: float,
+    ) -> list[Any] | None:
+        win.append([ts, eid, value])
+        while win and win[0][0] < horizon:
+            del win[0]
+        if len(win) > engine.max_pending_per_key:
+            del win[0]
+            engine.stats["pending_evicted"] += 1
+        return win if self.th.reached(sum(i[2] for i in win)) else None
 
 
 class CooccurrenceMatcher(Matcher):
@@ -464,7 +480,7 @@ class CooccurrenceMatcher(Matcher):
             return
         ts = v["ts"]
         rs = engine.rule_state(key, self, ts)
-        groups = rs.get("g")
+        groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
         legs = groups.get(group)
@@ -472,7 +488,9 @@ class CooccurrenceMatcher(Matcher):
             legs = groups[group] = [None] * self.n
             if len(groups) > _PRUNE_AT:
                 horizon = ts - self.within
-                for name in [g for g, ls in groups.items() if all(not x or x[0] < horizon for x in ls)]:
+                for name in [
+                    g for g, ls in groups.items() if all(not x or x[0] < horizon for x in ls)
+                ]:
                     if name != group:
                         del groups[name]
                 engine.cap_dict(groups)

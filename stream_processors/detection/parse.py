@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,23 +51,29 @@ class _Ctx:
         return RuleError(reason, file=self.file, line=line)
 
 
-def collect_shared(docs: Iterable[tuple[str, Any]]) -> Scope:
+def collect_shared(docs: Iterable[tuple[str, Any]]) -> Scope:  # noqa: PLR0912
     """Gather the ``lists`` and ``macros`` of every file (names are global to a rule set)."""
     scope = Scope()
     for file, doc in docs:
         ctx = _Ctx(file)
         if not isinstance(doc, LocDict):
-            raise ctx.err("a rule file must be a mapping with 'rules' (and optional lists, macros)", doc)
+            raise ctx.err(
+                "a rule file must be a mapping with 'rules' (and optional lists, macros)", doc
+            )
         for key in doc:
             if key not in _FILE_KEYS:
-                raise ctx.err(f"unknown top-level key {key!r} (allowed: {sorted(_FILE_KEYS)})", doc, key)
+                raise ctx.err(
+                    f"unknown top-level key {key!r} (allowed: {sorted(_FILE_KEYS)})", doc, key
+                )
         lists = doc.get("lists") or {}
         if not isinstance(lists, dict):
             raise ctx.err("'lists' must map names to lists of values", doc, "lists")
         for name, items in lists.items():
             if name in scope.lists:
                 raise ctx.err(f"list {name!r} is defined twice", lists, name)
-            if not isinstance(items, list) or not all(isinstance(i, str | int | float) for i in items):
+            if not isinstance(items, list) or not all(
+                isinstance(i, str | int | float) for i in items
+            ):
                 raise ctx.err(f"list {name!r} must be a list of scalars", lists, name)
             scope.lists[name] = frozenset(items)
         macros = doc.get("macros") or {}
@@ -95,7 +102,9 @@ def parse_rules(file: str, doc: LocDict, shared: Scope) -> list[Rule]:
     return [_parse_rule(node, raw, i, ctx, scope) for i, node in enumerate(raw)]
 
 
-def _get_str(node: LocDict, key: str, ctx: _Ctx, *, required: bool = False, default: str = "") -> str:
+def _get_str(
+    node: LocDict, key: str, ctx: _Ctx, *, required: bool = False, default: str = ""
+) -> str:
     value = node.get(key)
     if value is None:
         if required:
@@ -130,7 +139,10 @@ def _duration(node: LocDict, key: str, ctx: _Ctx, value: Any) -> int:
     return micros
 
 
-def _parse_rule(node: Any, parent: LocList, index: int, ctx: _Ctx, scope: Scope) -> Rule:
+# Validation of one rule, key by key, in the order a reader meets them in the file.
+def _parse_rule(  # noqa: PLR0912, PLR0915
+    node: Any, parent: LocList, index: int, ctx: _Ctx, scope: Scope
+) -> Rule:
     if not isinstance(node, LocDict):
         raise ctx.err("each rule must be a mapping", parent, index)
     for key in node:
@@ -139,10 +151,14 @@ def _parse_rule(node: Any, parent: LocList, index: int, ctx: _Ctx, scope: Scope)
     rule_id = _get_str(node, "id", ctx, required=True)
     kind = node.get("kind")
     if kind not in KINDS:
-        raise ctx.err(f"rule {rule_id}: kind must be one of {list(KINDS)}, got {kind!r}", node, "kind")
+        raise ctx.err(
+            f"rule {rule_id}: kind must be one of {list(KINDS)}, got {kind!r}", node, "kind"
+        )
     severity = node.get("severity", "medium")
     if severity not in SEVERITIES:
-        raise ctx.err(f"rule {rule_id}: severity must be one of {list(SEVERITIES)}", node, "severity")
+        raise ctx.err(
+            f"rule {rule_id}: severity must be one of {list(SEVERITIES)}", node, "severity"
+        )
     risk = node.get("risk_score", 0)
     if not isinstance(risk, int) or isinstance(risk, bool) or not 0 <= risk <= 100:
         raise ctx.err(f"rule {rule_id}: risk_score must be an integer 0..100", node, "risk_score")
@@ -201,7 +217,11 @@ def _parse_rule(node: Any, parent: LocList, index: int, ctx: _Ctx, scope: Scope)
         if placeholder not in BUILTIN_PLACEHOLDERS and placeholder not in {
             c.name for c in rule.captures
         }:
-            raise ctx.err(f"rule {rule_id}: message uses unknown placeholder {{{placeholder}}}", node, "message")
+            raise ctx.err(
+                f"rule {rule_id}: message uses unknown placeholder {{{placeholder}}}",
+                node,
+                "message",
+            )
     tests = node.get("tests", [])
     if not isinstance(tests, list):
         raise ctx.err(f"rule {rule_id}: tests must be a list", node, "tests")
@@ -209,7 +229,9 @@ def _parse_rule(node: Any, parent: LocList, index: int, ctx: _Ctx, scope: Scope)
     return rule
 
 
-def _parse_steps(node: LocDict, key: str, rule: Rule, ctx: _Ctx, scope: Scope) -> tuple[Step, ...]:
+def _parse_steps(  # noqa: PLR0912 (each check names its own error)
+    node: LocDict, key: str, rule: Rule, ctx: _Ctx, scope: Scope
+) -> tuple[Step, ...]:
     raw = node.get(key)
     if not isinstance(raw, LocList) or not raw:
         raise ctx.err(f"rule {rule.id}: '{key}' must be a non-empty list", node, key)
@@ -242,15 +264,21 @@ def _parse_steps(node: LocDict, key: str, rule: Rule, ctx: _Ctx, scope: Scope) -
     if key == "steps":
         positives = [s for s in steps if not s.absent]
         if not positives:
-            raise ctx.err(f"rule {rule.id}: a sequence needs at least one step that is not absent", node, key)
+            raise ctx.err(
+                f"rule {rule.id}: a sequence needs at least one step that is not absent", node, key
+            )
         if len(steps) < 2:
             raise ctx.err(f"rule {rule.id}: a sequence needs at least two steps", node, key)
         widths = {len(s.by) for s in steps}
         if len(widths) > 1:
-            raise ctx.err(f"rule {rule.id}: every step needs the same number of 'by' fields", node, key)
-        for a, b in zip(steps, steps[1:], strict=False):
+            raise ctx.err(
+                f"rule {rule.id}: every step needs the same number of 'by' fields", node, key
+            )
+        for a, b in itertools.pairwise(steps):
             if a.absent and b.absent:
-                raise ctx.err(f"rule {rule.id}: two absent steps in a row; merge them with 'any'", node, key)
+                raise ctx.err(
+                    f"rule {rule.id}: two absent steps in a row; merge them with 'any'", node, key
+                )
     elif len(steps) < 2:
         raise ctx.err(f"rule {rule.id}: a co-occurrence needs at least two legs", node, key)
     return tuple(steps)
@@ -259,7 +287,9 @@ def _parse_steps(node: LocDict, key: str, rule: Rule, ctx: _Ctx, scope: Scope) -
 def _parse_threshold(node: LocDict, rule: Rule, ctx: _Ctx) -> Threshold:
     given = [k for k in ("count", "distinct", "sum") if k in node]
     if len(given) != 1:
-        raise ctx.err(f"rule {rule.id}: a threshold rule needs exactly one of count, distinct, sum", node)
+        raise ctx.err(
+            f"rule {rule.id}: a threshold rule needs exactly one of count, distinct, sum", node
+        )
     measure = given[0]
     spec = node[measure]
     if isinstance(spec, int) and not isinstance(spec, bool) and measure == "count":
@@ -268,20 +298,26 @@ def _parse_threshold(node: LocDict, rule: Rule, ctx: _Ctx) -> Threshold:
         raise ctx.err(f"rule {rule.id}: {measure} must be a mapping", node, measure)
     for k in spec:
         if k not in ("gte", "gt", "field"):
-            raise ctx.err(f"rule {rule.id}: unknown key {k!r} in {measure} (gte, gt, field)", node, measure)
+            raise ctx.err(
+                f"rule {rule.id}: unknown key {k!r} in {measure} (gte, gt, field)", node, measure
+            )
     ops = [k for k in ("gte", "gt") if k in spec]
     if len(ops) != 1:
         raise ctx.err(f"rule {rule.id}: {measure} needs exactly one of gte or gt", node, measure)
     value = spec[ops[0]]
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        raise ctx.err(f"rule {rule.id}: {measure} {ops[0]} must be a positive number", node, measure)
+        raise ctx.err(
+            f"rule {rule.id}: {measure} {ops[0]} must be a positive number", node, measure
+        )
     fname = spec.get("field")
     if measure == "count":
         if fname is not None:
             raise ctx.err(f"rule {rule.id}: count takes no field", node, measure)
         needed = int(value) + 1 if ops[0] == "gt" else int(value)
         if needed != value + (1 if ops[0] == "gt" else 0) or needed > MAX_COUNT:
-            raise ctx.err(f"rule {rule.id}: count must be a whole number up to {MAX_COUNT}", node, measure)
+            raise ctx.err(
+                f"rule {rule.id}: count must be a whole number up to {MAX_COUNT}", node, measure
+            )
     elif not isinstance(fname, str) or not is_known_field(fname):
         raise ctx.err(f"rule {rule.id}: {measure} needs a known 'field'", node, measure)
     if measure == "distinct" and value > MAX_COUNT:
@@ -297,7 +333,11 @@ def _parse_suppress(node: LocDict, rule: Rule, ctx: _Ctx) -> None:
         rule.suppress_us = _duration(node, "suppress", ctx, spec)
         return
     if not isinstance(spec, LocDict) or "for" not in spec or set(spec) - {"for", "by"}:
-        raise ctx.err(f"rule {rule.id}: suppress must be a duration or {{for: 10m, by: [...]}}", node, "suppress")
+        raise ctx.err(
+            f"rule {rule.id}: suppress must be a duration or {{for: 10m, by: [...]}}",
+            node,
+            "suppress",
+        )
     rule.suppress_us = _duration(spec, "for", ctx, spec["for"])
     rule.suppress_by = _fields(spec, "by", ctx)
 
@@ -309,20 +349,28 @@ def _parse_exceptions(node: LocDict, rule: Rule, ctx: _Ctx) -> tuple[ExceptionLi
     out: list[ExceptionList] = []
     for item in raw:
         if not isinstance(item, LocDict) or set(item) - {"name", "fields", "values"}:
-            raise ctx.err(f"rule {rule.id}: an exception is {{name, fields, values}}", node, "exceptions")
+            raise ctx.err(
+                f"rule {rule.id}: an exception is {{name, fields, values}}", node, "exceptions"
+            )
         fields = _fields(item, "fields", ctx)
         if not fields:
             raise ctx.err(f"rule {rule.id}: an exception needs fields", item)
         values = item.get("values")
         if not isinstance(values, list) or not values:
-            raise ctx.err(f"rule {rule.id}: exception values must be a list of rows", item, "values")
+            raise ctx.err(
+                f"rule {rule.id}: exception values must be a list of rows", item, "values"
+            )
         rows = []
         for row in values:
             row_list = row if isinstance(row, list) else [row]
             if len(row_list) != len(fields):
-                raise ctx.err(f"rule {rule.id}: each exception row needs {len(fields)} values", item, "values")
+                raise ctx.err(
+                    f"rule {rule.id}: each exception row needs {len(fields)} values", item, "values"
+                )
             rows.append(tuple(row_list))
-        out.append(ExceptionList(_get_str(item, "name", ctx, default="exception"), fields, frozenset(rows)))
+        out.append(
+            ExceptionList(_get_str(item, "name", ctx, default="exception"), fields, frozenset(rows))
+        )
     return tuple(out)
 
 
@@ -341,7 +389,9 @@ def _parse_captures(node: LocDict, rule: Rule, ctx: _Ctx) -> tuple[Capture, ...]
         if rest and head in step_index:
             step, fname = step_index[head], rest
             if rule.steps[step].absent:
-                raise ctx.err(f"rule {rule.id}: cannot capture from absent step {head!r}", raw, name)
+                raise ctx.err(
+                    f"rule {rule.id}: cannot capture from absent step {head!r}", raw, name
+                )
         if not is_known_field(fname):
             raise ctx.err(f"rule {rule.id}: capture {name!r}: unknown field {fname!r}", raw, name)
         out.append(Capture(name, fname, step))

@@ -79,9 +79,7 @@ class Catalog:
         self._exact: dict[str, CatalogEntry] = {}
         self._patterns: list[CatalogEntry] = []
         for entry in self.entries:
-            is_exact = (
-                entry.regex is None and entry.server is None and not _is_glob(entry.pattern)
-            )
+            is_exact = entry.regex is None and entry.server is None and not _is_glob(entry.pattern)
             if is_exact and entry.pattern not in self._exact:
                 self._exact[entry.pattern] = entry
             elif not is_exact:
@@ -145,7 +143,9 @@ def _str_list(node: LocDict, key: str, *, where: str) -> tuple[str, ...]:
 
 def _parse_entry(node: Any, parent: LocList, index: int, file: str) -> CatalogEntry:
     if not isinstance(node, LocDict):
-        raise RuleError("a catalog tool entry must be a mapping", file=file, line=parent.line_of(index))
+        raise RuleError(
+            "a catalog tool entry must be a mapping", file=file, line=parent.line_of(index)
+        )
     allowed = {"match", "regex", "server", "category", "labels", "description"}
     for key in node:
         if key not in allowed:
@@ -154,11 +154,15 @@ def _parse_entry(node: Any, parent: LocList, index: int, file: str) -> CatalogEn
         raise _fail("a catalog entry needs exactly one of 'match' or 'regex'", node)
     category = node.get("category")
     if category not in CATEGORIES:
-        raise _fail(f"unknown category {category!r} (one of {sorted(CATEGORIES)})", node, "category")
+        raise _fail(
+            f"unknown category {category!r} (one of {sorted(CATEGORIES)})", node, "category"
+        )
     labels = _str_list(node, "labels", where="catalog entry")
     for label in labels:
         if label not in CATALOG_LABELS:
-            raise _fail(f"unknown label {label!r} (one of {sorted(CATALOG_LABELS)})", node, "labels")
+            raise _fail(
+                f"unknown label {label!r} (one of {sorted(CATALOG_LABELS)})", node, "labels"
+            )
     server = node.get("server")
     if server is not None and not isinstance(server, str):
         raise _fail("server must be a string (a glob)", node, "server")
@@ -188,16 +192,22 @@ def parse_catalog(data: Any, *, source: str) -> Catalog:
     if not isinstance(tools, LocList):
         raise _fail("'tools' must be a list", data, "tools")
     entries = tuple(_parse_entry(n, tools, i, source) for i, n in enumerate(tools))
-    internal = tuple(d.lower().lstrip(".") for d in _str_list(data, "internal_domains", where="catalog"))
+    internal = tuple(
+        d.lower().lstrip(".") for d in _str_list(data, "internal_domains", where="catalog")
+    )
     agents: dict[str, tuple[str, ...]] = {}
     raw_agents = data.get("agents") or LocDict()
     if not isinstance(raw_agents, LocDict):
         raise _fail("'agents' must be a mapping of agent id to settings", data, "agents")
     for agent_id, settings in raw_agents.items():
         if not isinstance(settings, LocDict) or set(settings) - {"allowed_tools"}:
-            raise _fail("agent settings must be a mapping with 'allowed_tools'", raw_agents, agent_id)
+            raise _fail(
+                "agent settings must be a mapping with 'allowed_tools'", raw_agents, agent_id
+            )
         agents[agent_id] = _str_list(settings, "allowed_tools", where=f"agent {agent_id}")
-    return Catalog(entries=entries, internal_domains=internal, agent_allowlists=agents, source=source)
+    return Catalog(
+        entries=entries, internal_domains=internal, agent_allowlists=agents, source=source
+    )
 
 
 def load_catalog(path: str | Path | None = None, *, text: str | None = None) -> Catalog:

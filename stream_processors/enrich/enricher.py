@@ -117,7 +117,7 @@ class Enricher:
         if domain is not None:
             external = is_external(domain, self.internal_domains)
             first_seen = self._first_seen(event, domain)
-        if arguments and has_secret(arguments) or any(
+        if (arguments and has_secret(arguments)) or any(
             r["path"].startswith("arguments") for r in event.get("redactions") or ()
         ):
             labels.append("secret_in_arguments")

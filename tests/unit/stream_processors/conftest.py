@@ -14,7 +14,9 @@ from tooltrail.stream_processors.events import make_event
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def event(seq: int, tool: str | None, *, at: float, session: str = "s1", **kw: Any) -> dict[str, Any]:
+def event(
+    seq: int, tool: str | None, *, at: float, session: str = "s1", **kw: Any
+) -> dict[str, Any]:
     """A ToolCallEvent dict ``at`` seconds after T0."""
     return make_event(
         session_id=session,
@@ -38,5 +40,5 @@ def enrich_all(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def sp() -> SimpleNamespace:
-    """``sp.T0``, ``sp.event(seq, tool, at=..., ...)``, ``sp.enrich_all(events)``, ``sp.new_enricher()``."""
+    """``sp.T0``, ``sp.event(seq, tool, at=...)``, ``sp.enrich_all()``, ``sp.new_enricher()``."""
     return SimpleNamespace(T0=T0, event=event, enrich_all=enrich_all, new_enricher=new_enricher)

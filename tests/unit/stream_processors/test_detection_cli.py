@@ -57,7 +57,9 @@ def test_eval_prints_alert_lines_and_a_summary(tmp_path: Path) -> None:
     alerts = [json.loads(line) for line in out.splitlines()]
     assert alerts
     for alert in alerts:
-        assert {"rule_id", "severity", "session_id", "agent_id", "event_ids", "message"} <= set(alert)
+        assert {"rule_id", "severity", "session_id", "agent_id", "event_ids", "message"} <= set(
+            alert
+        )
     assert f"{events}:3001: invalid event" in err
     assert "3000 events, 1 invalid" in err
     code, _, _ = _invoke("eval", "--strict", str(events))

@@ -1,4 +1,4 @@
-"""Engine behaviour: snapshots, bounded state, lateness, determinism, absence timers, output shape."""
+"""Engine behaviour: snapshots, bounds, lateness, determinism, absence timers, output shape."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def _run(engine: DetectionEngine, events: list[dict[str, Any]]) -> list[dict[str
     return engine.process_many(events) + engine.flush()
 
 
-def test_snapshot_restore_mid_stream_gives_the_same_alerts(stream: list[dict[str, Any]], sp: SimpleNamespace) -> None:
+def test_snapshot_restore_mid_stream_gives_the_same_alerts(
+    stream: list[dict[str, Any]], sp: SimpleNamespace
+) -> None:
     rules = default_rules()
     expected = _run(DetectionEngine(rules=rules, allowed_lateness=5.0), stream)
     assert len({a["rule_id"] for a in expected}) >= 8, "the stream must exercise many rules"
@@ -88,8 +90,8 @@ def test_absence_timer_survives_restore(sp: SimpleNamespace) -> None:
 def test_absence_cancelled_by_the_awaited_event(sp: SimpleNamespace) -> None:
     engine = DetectionEngine(rules=load_rules_text(ABSENCE), allowed_lateness=0)
     events = sp.enrich_all([
-        sp.event(1, "transfer_funds", at=0, stage="decided", outcome=None, verdict="approval_required"),
-        sp.event(2, "transfer_funds", at=60, stage="decided", outcome=None, verdict="allow"),
+        sp.event(1, "pay", at=0, stage="decided", outcome=None, verdict="approval_required"),
+        sp.event(2, "pay", at=60, stage="decided", outcome=None, verdict="allow"),
     ])  # fmt: skip
     assert engine.process_many(events) == []
     assert engine.advance(sp.T0 + timedelta(hours=1)) == []
@@ -114,7 +116,9 @@ def test_lateness_reorders_within_the_bound(sp: SimpleNamespace) -> None:
 
 
 def test_buffered_events_wait_for_the_watermark(sp: SimpleNamespace) -> None:
-    events = sp.enrich_all([sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=3)])
+    events = sp.enrich_all(
+        [sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=3)]
+    )
     engine = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=10)
     assert engine.process_many(events) == []  # both still inside the lateness window
     alerts = engine.advance(sp.T0 + timedelta(seconds=14))
@@ -123,14 +127,18 @@ def test_buffered_events_wait_for_the_watermark(sp: SimpleNamespace) -> None:
 
 def test_within_is_inclusive(sp: SimpleNamespace) -> None:
     def run(gap: float) -> int:
-        events = sp.enrich_all([sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=gap)])
+        events = sp.enrich_all(
+            [sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=gap)]
+        )
         return len(_run(DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=0), events))
 
     assert run(300) == 1
     assert run(300.001) == 0
 
 
-def test_deterministic_output_and_alert_ids(stream: list[dict[str, Any]], sp: SimpleNamespace) -> None:
+def test_deterministic_output_and_alert_ids(
+    stream: list[dict[str, Any]], sp: SimpleNamespace
+) -> None:
     rules = default_rules()
     one = _run(DetectionEngine(rules=rules), stream)
     two = _run(DetectionEngine(rules=rules), stream)
@@ -141,7 +149,9 @@ def test_deterministic_output_and_alert_ids(stream: list[dict[str, Any]], sp: Si
     assert len({a["alert_id"] for a in one}) == len(one)
 
 
-def test_alerts_conform_to_the_avro_contract(stream: list[dict[str, Any]], sp: SimpleNamespace) -> None:
+def test_alerts_conform_to_the_avro_contract(
+    stream: list[dict[str, Any]], sp: SimpleNamespace
+) -> None:
     alerts = _run(DetectionEngine(rules=default_rules()), stream[:3000])
     assert alerts
     serialize = single_object_serializer(ALERT)
@@ -153,7 +163,9 @@ def test_alerts_conform_to_the_avro_contract(stream: list[dict[str, Any]], sp: S
 def test_key_cap_evicts_and_counts(sp: SimpleNamespace) -> None:
     rules = load_rules_text(SEQ)
     engine = DetectionEngine(rules=rules, allowed_lateness=0, max_keys=32)
-    events = sp.enrich_all([sp.event(1, "login", at=i, outcome="denied", session=f"s{i}") for i in range(100)])
+    events = sp.enrich_all(
+        [sp.event(1, "login", at=i, outcome="denied", session=f"s{i}") for i in range(100)]
+    )
     engine.process_many(events)
     assert engine.active_keys <= 32
     assert engine.stats["keys_evicted"] >= 100 - 32
@@ -173,7 +185,9 @@ rules:
       - {where: {outcome: success}, by: tool}
 """)
     engine = DetectionEngine(rules=rules, allowed_lateness=0, max_pending_per_key=4)
-    events = sp.enrich_all([sp.event(i + 1, f"tool_{i}", at=i, outcome="denied") for i in range(10)])
+    events = sp.enrich_all(
+        [sp.event(i + 1, f"tool_{i}", at=i, outcome="denied") for i in range(10)]
+    )
     engine.process_many(events)
     assert engine.stats["pending_evicted"] == 6
     state = engine.snapshot("session_id=s1")
@@ -207,7 +221,9 @@ def test_suppression_window(stream: list[dict[str, Any]], sp: SimpleNamespace) -
 
 
 def test_exceptions_allow_list(sp: SimpleNamespace) -> None:
-    rules = load_rules_text(SEQ + "    exceptions:\n      - {name: ci, fields: [agent_id], values: [[ci-bot]]}\n")
+    rules = load_rules_text(
+        SEQ + "    exceptions:\n      - {name: ci, fields: [agent_id], values: [[ci-bot]]}\n"
+    )
     events = sp.enrich_all([sp.event(1, "login", at=0, outcome="denied", agent_id="ci-bot"),
                          sp.event(2, "write_file", at=1, agent_id="ci-bot")])  # fmt: skip
     engine = DetectionEngine(rules=rules, allowed_lateness=0)
@@ -218,5 +234,7 @@ def test_exceptions_allow_list(sp: SimpleNamespace) -> None:
 def test_clock_sets_detected_at(sp: SimpleNamespace) -> None:
     stamp = sp.T0 + timedelta(days=1)
     engine = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=0, clock=lambda: stamp)
-    events = sp.enrich_all([sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=1)])
+    events = sp.enrich_all(
+        [sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=1)]
+    )
     assert [a["detected_at"] for a in _run(engine, events)] == [stamp]

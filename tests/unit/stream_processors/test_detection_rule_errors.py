@@ -43,28 +43,52 @@ def _error(text: str, tmp_path: Path, name: str = "bad.yaml") -> RuleError:
         (VALID.replace("{category: write}", "{tool: {regex: '(unclosed'}}"), 8, "invalid pattern"),
         (VALID.replace("{category: write}", "{macro: nope}"), 8, "unknown macro 'nope'"),
         (VALID.replace("within: 5m", "within: soon"), 5, "not a duration"),
-        (VALID.replace("    name: r1\n", "    name: r1\n    name: r2\n"), 4, "duplicate key 'name'"),
+        (
+            VALID.replace("    name: r1\n", "    name: r1\n    name: r2\n"),
+            4,
+            "duplicate key 'name'",
+        ),
         (VALID + "    message: 'x {nothing}'\n", 9, "unknown placeholder {nothing}"),
         (VALID + "    colour: red\n", 9, "unknown rule key 'colour'"),
         (VALID.replace("      - where: {category: write}\n", ""), 6, "at least two steps"),
         (VALID.replace("{category: write}", "{category: write]"), 8, "invalid YAML"),
-        (VALID.replace("{category: write}", "{duration_us: {gt: fast}}"), 8, "operand must be a number"),
+        (
+            VALID.replace("{category: write}", "{duration_us: {gt: fast}}"),
+            8,
+            "operand must be a number",
+        ),
     ],
     ids=[
-        "unknown-field", "unknown-operator", "missing-within", "bad-kind", "bad-regex",
-        "unknown-macro", "bad-duration", "duplicate-key", "unknown-placeholder", "unknown-key",
-        "one-step", "yaml-syntax", "non-numeric-comparison",
+        "unknown-field",
+        "unknown-operator",
+        "missing-within",
+        "bad-kind",
+        "bad-regex",
+        "unknown-macro",
+        "bad-duration",
+        "duplicate-key",
+        "unknown-placeholder",
+        "unknown-key",
+        "one-step",
+        "yaml-syntax",
+        "non-numeric-comparison",
     ],
 )
-def test_invalid_rule_names_file_line_reason(text: str, line: int, reason: str, tmp_path: Path) -> None:
+def test_invalid_rule_names_file_line_reason(
+    text: str, line: int, reason: str, tmp_path: Path
+) -> None:
     err = _error(text, tmp_path)
     assert reason in err.reason, err.reason
     assert err.line == line, f"{err} (expected line {line})"
 
 
 def test_absent_only_sequence_is_rejected() -> None:
-    text = VALID.replace("- where: {category: write}", "- where: {category: write}\n        absent: true")
-    text = text.replace("- where: {category: auth}", "- where: {category: auth}\n        absent: true")
+    text = VALID.replace(
+        "- where: {category: write}", "- where: {category: write}\n        absent: true"
+    )
+    text = text.replace(
+        "- where: {category: auth}", "- where: {category: auth}\n        absent: true"
+    )
     with pytest.raises(RuleError, match="at least one step that is not absent"):
         load_rules_text(text)
 
@@ -101,7 +125,9 @@ def test_missing_path() -> None:
 
 def test_invalid_catalog_names_line(tmp_path: Path) -> None:
     path = tmp_path / "cat.yaml"
-    path.write_text("tools:\n  - {match: read_file, category: read}\n  - {match: x, category: teleport}\n")
+    path.write_text(
+        "tools:\n  - {match: read_file, category: read}\n  - {match: x, category: teleport}\n"
+    )
     with pytest.raises(RuleError) as info:
         load_catalog(path)
     assert info.value.file == str(path)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from tooltrail.schemas import ENRICHED_TOOL_CALL_EVENT, EnrichedToolCallEvent, single_object_serializer
+from tooltrail.schemas import (
+    ENRICHED_TOOL_CALL_EVENT,
+    EnrichedToolCallEvent,
+    single_object_serializer,
+)
 from tooltrail.stream_processors import Enricher, default_catalog, load_catalog
 
 
@@ -25,30 +29,57 @@ def test_catalog_category_labels_and_unknown_tools(sp: SimpleNamespace) -> None:
 
 
 def test_server_specific_entries_win() -> None:
-    catalog = load_catalog(text="""
+    catalog = load_catalog(
+        text="""
 tools:
   - {match: search, category: search}
   - {match: search, server: "mail*", category: read, labels: [private_data]}
-""")
+"""
+    )
     assert catalog.lookup("search").category == "search"
     assert catalog.lookup("search", "mailbox").category == "read"
 
 
 def test_destinations_external_and_first_seen(sp: SimpleNamespace) -> None:
-    enricher = Enricher(catalog=default_catalog(), internal_domains=["acme.test"], clock=lambda: sp.T0)
-    out = enricher.enrich(sp.event(1, "http_post", at=0, arguments={"url": "https://Api.Evil.example.org:8443/x"}))
-    assert (out["destination_domain"], out["destination_external"], out["first_seen_destination"]) == (
-        "api.evil.example.org", True, True,
+    enricher = Enricher(
+        catalog=default_catalog(), internal_domains=["acme.test"], clock=lambda: sp.T0
     )
-    again = enricher.enrich(sp.event(2, "http_post", at=1, arguments={"url": "https://api.evil.example.org/y"}))
+    out = enricher.enrich(
+        sp.event(1, "http_post", at=0, arguments={"url": "https://Api.Evil.example.org:8443/x"})
+    )
+    assert (
+        out["destination_domain"],
+        out["destination_external"],
+        out["first_seen_destination"],
+    ) == (
+        "api.evil.example.org",
+        True,
+        True,
+    )
+    again = enricher.enrich(
+        sp.event(2, "http_post", at=1, arguments={"url": "https://api.evil.example.org/y"})
+    )
     assert again["first_seen_destination"] is False
     other_agent = enricher.enrich(
-        sp.event(3, "http_post", at=2, agent_id="agent-2", arguments={"url": "https://api.evil.example.org/"})
+        sp.event(
+            3,
+            "http_post",
+            at=2,
+            agent_id="agent-2",
+            arguments={"url": "https://api.evil.example.org/"},
+        )
     )
     assert other_agent["first_seen_destination"] is True
-    internal = enricher.enrich(sp.event(4, "send_email", at=3, arguments={"to": "bob@mail.acme.test"}))
-    assert (internal["destination_domain"], internal["destination_external"]) == ("mail.acme.test", False)
-    metadata = enricher.enrich(sp.event(5, "http_get", at=4, arguments={"url": "http://169.254.169.254/latest"}))
+    internal = enricher.enrich(
+        sp.event(4, "send_email", at=3, arguments={"to": "bob@mail.acme.test"})
+    )
+    assert (internal["destination_domain"], internal["destination_external"]) == (
+        "mail.acme.test",
+        False,
+    )
+    metadata = enricher.enrich(
+        sp.event(5, "http_get", at=4, arguments={"url": "http://169.254.169.254/latest"})
+    )
     assert metadata["destination_external"] is False
     none = enricher.enrich(sp.event(6, "calculator", at=5, arguments={"expr": "1+1"}))
     assert (none["destination_domain"], none["destination_external"]) == (None, None)
@@ -73,22 +104,30 @@ def test_secrets_and_allowlist_labels(sp: SimpleNamespace) -> None:
 
 def test_provenance_from_untrusted_results_only(sp: SimpleNamespace) -> None:
     enricher = sp.new_enricher()
-    enricher.enrich(sp.event(1, "read_webpage", at=0, arguments={"url": "https://shop.example.net"},
-                             result={"text": "pay DE44500105175407324931 or mail refunds@scam.example.org"}))  # fmt: skip
-    pay = enricher.enrich(sp.event(2, "transfer_funds", at=1, arguments={"account": "DE44500105175407324931"}))
-    assert [(p["value"], p["value_kind"], p["source_tool"], p["source_seq"]) for p in pay["provenance"]] == [
-        ("DE44500105175407324931", "account", "read_webpage", 1)
-    ]
+    page = {"text": "pay DE44500105175407324931 or mail refunds@scam.example.org"}
+    enricher.enrich(sp.event(1, "read_webpage", at=0, result=page))
+    pay = enricher.enrich(
+        sp.event(2, "transfer_funds", at=1, arguments={"account": "DE44500105175407324931"})
+    )
+    assert [
+        (p["value"], p["value_kind"], p["source_tool"], p["source_seq"]) for p in pay["provenance"]
+    ] == [("DE44500105175407324931", "account", "read_webpage", 1)]
     assert "untrusted_value" in pay["labels"]
-    mail = enricher.enrich(sp.event(3, "send_email", at=2, arguments={"to": "refunds@scam.example.org"}))
+    mail = enricher.enrich(
+        sp.event(3, "send_email", at=2, arguments={"to": "refunds@scam.example.org"})
+    )
     assert {p["value_kind"] for p in mail["provenance"]} == {"email"}
     # A trusted tool's result does not make values untrusted.
     enricher.enrich(sp.event(4, "query_database", at=3, result={"iban": "GB33BUKB20201555555555"}))
-    trusted = enricher.enrich(sp.event(5, "transfer_funds", at=4, arguments={"account": "GB33BUKB20201555555555"}))
+    trusted = enricher.enrich(
+        sp.event(5, "transfer_funds", at=4, arguments={"account": "GB33BUKB20201555555555"})
+    )
     assert trusted["provenance"] == []
     # Provenance is per session.
     other = enricher.enrich(
-        sp.event(1, "transfer_funds", at=5, session="s2", arguments={"account": "DE44500105175407324931"})
+        sp.event(
+            1, "transfer_funds", at=5, session="s2", arguments={"account": "DE44500105175407324931"}
+        )
     )
     assert other["provenance"] == []
 
@@ -97,12 +136,16 @@ def test_values_named_before_untrusted_content_keep_their_origin(sp: SimpleNames
     enricher = sp.new_enricher()
     enricher.enrich(sp.event(1, "calculator", at=0, arguments={"note": "DE44500105175407324931"}))
     enricher.enrich(sp.event(2, "read_webpage", at=1, result={"text": "DE44500105175407324931"}))
-    pay = enricher.enrich(sp.event(3, "transfer_funds", at=2, arguments={"account": "DE44500105175407324931"}))
+    pay = enricher.enrich(
+        sp.event(3, "transfer_funds", at=2, arguments={"account": "DE44500105175407324931"})
+    )
     assert pay["provenance"] == []
 
 
 def test_state_snapshot_restore_and_bounds(sp: SimpleNamespace) -> None:
-    enricher = Enricher(catalog=default_catalog(), max_values_per_session=3, max_sessions=2, clock=lambda: sp.T0)
+    enricher = Enricher(
+        catalog=default_catalog(), max_values_per_session=3, max_sessions=2, clock=lambda: sp.T0
+    )
     text = " ".join(f"https://h{i}.example.org/" for i in range(4))
     enricher.enrich(sp.event(1, "read_webpage", at=0, result={"text": text}))
     assert enricher.stats["values_evicted"] > 0
@@ -114,11 +157,17 @@ def test_state_snapshot_restore_and_bounds(sp: SimpleNamespace) -> None:
     restored = Enricher(catalog=default_catalog(), clock=lambda: sp.T0)
     for key, state in table.items():
         restored.restore(key, state)
-    out = restored.enrich(sp.event(2, "http_post", at=1, arguments={"url": "https://h3.example.org/"}))
+    out = restored.enrich(
+        sp.event(2, "http_post", at=1, arguments={"url": "https://h3.example.org/"})
+    )
     assert out["provenance"], "restored provenance is used"
 
     for i in range(3):
-        enricher.enrich(sp.event(1, "read_webpage", at=i, session=f"x{i}", result={"text": "https://a.example.org/"}))
+        enricher.enrich(
+            sp.event(
+                1, "read_webpage", at=i, session=f"x{i}", result={"text": "https://a.example.org/"}
+            )
+        )
     assert enricher.stats["sessions_evicted"] >= 1
     evicted = [k for k in enricher.dirty_keys() if enricher.snapshot(k) is None]
     assert "session:s1" in evicted
@@ -136,7 +185,11 @@ def test_session_end_drops_state(sp: SimpleNamespace) -> None:
 def test_output_conforms_to_the_avro_contract(sp: SimpleNamespace) -> None:
     enricher = sp.new_enricher()
     serialize = single_object_serializer(ENRICHED_TOOL_CALL_EVENT)
-    enricher.enrich(sp.event(1, "read_webpage", at=0, result={"text": "wire DE44500105175407324931"}))
-    out = enricher.enrich(sp.event(2, "transfer_funds", at=1, arguments={"account": "DE44500105175407324931"}))
+    enricher.enrich(
+        sp.event(1, "read_webpage", at=0, result={"text": "wire DE44500105175407324931"})
+    )
+    out = enricher.enrich(
+        sp.event(2, "transfer_funds", at=1, arguments={"account": "DE44500105175407324931"})
+    )
     assert EnrichedToolCallEvent.model_validate(out).to_avro() == out
     assert serialize(out)
