@@ -45,6 +45,7 @@ from tooltrail.producer.signing import Signer
 from tooltrail.producer.uuid7 import uuid7
 
 log = logging.getLogger(__name__)
+_HELP_BATCH = 32
 F = TypeVar("F", bound=Callable[..., Any])
 _MISSING: Any = object()
 
@@ -104,8 +105,8 @@ class Auditor:
         offload: chain, encode and publish on a background thread so the tool call only
             pays for building the event; default: what the publisher prefers (Kafka
             ``memory`` mode). Order is kept: one queue, drained under the chain lock.
-        max_pending: queued events beyond which the calling thread does the work itself
-            (bounded memory, no drop).
+        max_pending: queued events beyond which each calling thread first publishes a
+            bounded batch of the oldest itself (bounded memory and bounded delay, no drop).
     """
 
     def __init__(
@@ -351,9 +352,17 @@ class Auditor:
 
     def _emit(self, event: dict[str, Any], *, durable: bool = False) -> bool:
         """Chain and publish, inline or through the background queue (one order either way)."""
-        if self._offload and not durable and len(self._queue) < self.max_pending:
+        if self._offload and not durable:
             if self._worker is None:
                 self._start_worker()
+            if len(self._queue) >= self.max_pending:
+                # The worker is behind: help it with a bounded batch (the oldest events, so
+                # order holds) instead of growing memory or dropping.
+                try:
+                    with self._lock:
+                        self._drain_locked(_HELP_BATCH)
+                except Exception:
+                    log.exception("tooltrail: could not publish queued events")
             self._queue.append(event)
             if self._idle:
                 self._wake.set()

@@ -40,13 +40,45 @@ def canonical_json(record: Mapping[str, Any]) -> bytes:
     return orjson.dumps(record, default=_default, option=_OPTIONS)
 
 
+_NATIVE = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+
+
+def _plain_utc(value: Any) -> bool:
+    return (
+        value.__class__ is datetime
+        and value.tzinfo is UTC
+        and value.microsecond != 0
+        and value.year >= 1000
+    )
+
+
+def event_bytes(event: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of a ToolCallEvent dict, equal to :func:`canonical_json`.
+
+    Fast path: when the only datetimes are ``started_at`` / ``ended_at`` in UTC with a
+    non-zero microsecond, orjson's native RFC 3339 output (``...:07.000123Z``) is exactly
+    the canonical form, and costs a third of a ``default=`` callback per timestamp.
+    Any other top-level datetime sends it down the general path. Nested datetimes are
+    not looked for: a ToolCallEvent has none (its records and maps hold strings).
+    """
+    started, ended = event.get("started_at"), event.get("ended_at")
+    if _plain_utc(started) and (ended is None or _plain_utc(ended)):
+        others = [v for v in event.values() if v.__class__ is datetime]
+        if len(others) == (1 if ended is None else 2):
+            try:
+                return orjson.dumps(event, option=_NATIVE)
+            except TypeError:
+                pass
+    return canonical_json(event)
+
+
 def compute_event_hash(event: Mapping[str, Any]) -> str:
     """SHA-256 hex over the canonical JSON of ``event`` minus the integrity fields."""
     if INTEGRITY_FIELDS.isdisjoint(event):
         body: Mapping[str, Any] = event
     else:
         body = {k: v for k, v in event.items() if k not in INTEGRITY_FIELDS}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    return hashlib.sha256(event_bytes(body)).hexdigest()
 
 
 class SessionChain:
@@ -71,7 +103,7 @@ class SessionChain:
         self.last_seq += 1
         event["seq"] = self.last_seq
         event["prev_hash"] = self.last_hash
-        digest = hashlib.sha256(canonical_json(event)).hexdigest()
+        digest = hashlib.sha256(event_bytes(event)).hexdigest()
         event["event_hash"] = digest
         if signer is not None:
             event["signature"] = signer.sign(digest)

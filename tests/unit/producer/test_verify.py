@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 import json
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tooltrail.producer.chain import SessionChain, compute_event_hash
+from tooltrail.producer.chain import SessionChain, compute_event_hash, event_bytes
 from tooltrail.producer.chain import canonical_json as fast
 from tooltrail.producer.context import SessionContext
 from tooltrail.producer.events import new_event, tool_ref, ts_from_ns
@@ -225,3 +225,27 @@ def test_fast_canonical_json_equals_the_shared_one(when: datetime, blob: bytes) 
     except (OverflowError, ValueError):  # out of range once converted to UTC
         return
     assert fast(record) == expected
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 1),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.none() | st.just(UTC) | st.timezones(),
+    ),
+    st.none() | st.datetimes(min_value=datetime(1000, 1, 1), timezones=st.just(UTC)),
+    st.booleans(),
+)
+def test_event_bytes_fast_path_equals_the_shared_canonical_json(
+    started: datetime, ended: datetime | None, extra: bool
+) -> None:
+    event = make_session(1)[1]
+    event = {k: v for k, v in event.items() if k not in ("event_hash", "signature", "key_id")}
+    event["started_at"], event["ended_at"] = started, ended
+    if extra:  # a top-level datetime the schema does not have: the general path is taken
+        event["received_at"] = started.replace(microsecond=0)
+    try:
+        expected = shared(event)
+    except (OverflowError, ValueError):
+        return
+    assert event_bytes(event) == expected
