@@ -69,7 +69,9 @@ class KafkaPublisher:
         serializer: event dict -> bytes; default Avro single-object encoding (the compiled
             encoder); pass a ``ConfluentSerializer`` when a schema registry is used.
         producer_config: extra librdkafka settings (SASL/TLS ...), applied last.
-        spool_*, fsync, fsync_interval: see :class:`~tooltrail.producer.spool.Spool`.
+        spool_*, fsync, fsync_interval: see :class:`~tooltrail.producer.spool.Spool`;
+            with ``spool_slots`` > 1, processes sharing ``spool_dir`` each take a free
+            ``slot-<n>`` subdirectory (and drain what an earlier process left there).
         replay_batch: records handed to librdkafka per replay step (bounds lock hold time).
         replay_max_inflight: replay pauses while librdkafka holds this many records.
         metrics: counters; default a private registry.
@@ -85,6 +87,7 @@ class KafkaPublisher:
         spool_max_bytes: int = 1 << 30,
         spool_segment_bytes: int = 4 << 20,
         spool_full_policy: str = "drop_new",
+        spool_slots: int = 1,
         fsync: str = "interval",
         fsync_interval: float = 1.0,
         serializer: Serializer | None = None,
@@ -112,8 +115,9 @@ class KafkaPublisher:
         self.replay_batch = replay_batch
         self.replay_max_inflight = replay_max_inflight
         self.spool = (
-            Spool(
-                directory=spool_dir,
+            Spool.open_slot(
+                Path(spool_dir),
+                slots=spool_slots,
                 max_bytes=spool_max_bytes,
                 segment_bytes=spool_segment_bytes,
                 full_policy=spool_full_policy,

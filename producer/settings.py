@@ -52,6 +52,7 @@ def producer_settings(**overrides: Any) -> Any:
         spool_dir: Path = Path(".tooltrail/spool")
         spool_max_bytes: int = 1 << 30
         spool_full_policy: str = "drop_new"
+        spool_slots: int = Field(default=8, description="processes sharing spool_dir")
         fsync: str = "interval"
         fsync_interval: float = 1.0
         kafka_config: dict[str, Any] = Field(default_factory=dict, description="JSON")
@@ -134,6 +135,7 @@ def build_publisher(s: Any, *, registry: CollectorRegistry | None = None) -> Pub
         spool_dir=s.spool_dir,
         spool_max_bytes=s.spool_max_bytes,
         spool_full_policy=s.spool_full_policy,
+        spool_slots=s.spool_slots,
         fsync=s.fsync,
         fsync_interval=s.fsync_interval,
         producer_config=s.kafka_config,

@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
@@ -111,6 +112,21 @@ class Spool:
         self._load()
         last = max(self._segments, default=0)
         self._active = self._new_segment(last + 1)
+
+    @classmethod
+    def open_slot(cls, base: Path, *, slots: int = 1, **kwargs: Any) -> Spool:
+        """``Spool(directory=base)``, or with ``slots`` > 1 the first free ``base/slot-<n>``,
+        so several processes configured alike each get one (lowest first, so a restarted
+        process finds what its predecessor left)."""
+        if slots <= 1:
+            return cls(directory=base, **kwargs)
+        for n in range(slots):
+            try:
+                return cls(directory=base / f"slot-{n}", **kwargs)
+            except ConfigError as exc:
+                if "in use" not in str(exc):
+                    raise
+        raise ConfigError(f"all {slots} spool slots under {base} are in use")
 
     # -- opening -------------------------------------------------------------------------
 

@@ -142,3 +142,17 @@ def test_fsync_always_and_refs_order(tmp_path: Path) -> None:
     assert a is not None and b is not None and a < b
     assert isinstance(a, RecordRef)
     s.close()
+
+
+def test_slots_let_processes_share_a_directory(tmp_path: Path) -> None:
+    first = Spool.open_slot(tmp_path, slots=2)
+    second = Spool.open_slot(tmp_path, slots=2)
+    assert {first.dir.name, second.dir.name} == {"slot-0", "slot-1"}
+    with pytest.raises(ConfigError, match="all 2 spool slots"):
+        Spool.open_slot(tmp_path, slots=2)
+    first.append(b"", b"left behind")
+    first.close()
+    again = Spool.open_slot(tmp_path, slots=2)  # the lowest free slot: the one left behind
+    assert values(again) == [b"left behind"]
+    again.close()
+    second.close()
