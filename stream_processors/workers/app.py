@@ -173,7 +173,12 @@ class ProcessorsApp:
         async with self._lock:
             result = BatchResult()
             for partition, runtime in list(self.runtimes.items()):
-                alerts = runtime.heartbeat()
+                try:
+                    alerts = runtime.heartbeat()
+                except Exception as exc:  # a detection bug must not stop the worker
+                    log.exception("heartbeat of partition %d failed: %r", partition, exc)
+                    self.metrics.drops.inc("detect", "heartbeat_error")
+                    continue
                 if alerts:
                     self.pipeline.add_alerts(alerts, None, result)
                     result.writes[partition] = runtime.drain_state()
@@ -206,12 +211,12 @@ class ProcessorsApp:
 
     def _save(self, writes: dict[int, dict[str, bytes | None]]) -> None:
         for partition, changes in writes.items():
-            marker = changes.get("m")
+            marker = changes.get("b")
             if len(changes) == 1 and marker == self._written_marker.get(partition):
-                continue
+                continue  # nothing changed since the last batch record
             prefix = f"{partition}/"
             with _in_partition(self._anchor[partition]):
-                for key, value in changes.items():  # the marker comes last
+                for key, value in changes.items():  # the batch record comes first
                     full = (prefix + key).encode()
                     if value is None:
                         self.state.pop(full, None)

@@ -193,3 +193,16 @@ class WorkerProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def delete_app_topics(bootstrap: str, app_id: str, *, timeout: float = 30.0) -> list[str]:
+    """Delete the topics Faust made for ``app_id`` (changelogs, assignor): test cleanup."""
+    from tooltrail.topics import admin_client  # noqa: PLC0415
+
+    admin = admin_client(bootstrap)
+    names = [t for t in admin.list_topics(timeout=timeout).topics if t.startswith(f"{app_id}-")]
+    if names:
+        for future in admin.delete_topics(names, operation_timeout=timeout).values():
+            with contextlib.suppress(Exception):
+                future.result(timeout)
+    return names

@@ -7,7 +7,13 @@ exactly. Cross-session state (per agent, per principal) is therefore kept per pa
 
 Table keys, relative to the partition (the app prefixes ``"<partition>/"``):
 ``e/<key>`` enricher state, ``d/<key>`` detection state, ``c/<session_id>`` chain-verifier
-state (loaded lazily), ``m`` the offset of the last record applied (the replay marker).
+state (loaded lazily), and ``b``: the last batch's record.
+
+The batch record makes a batch's state change atomic. It holds the offset of the last
+record applied and every key the batch changed, in one changelog message written before
+the keys themselves. A worker killed while writing the keys leaves them half updated; the
+batch record (all or nothing, and first in the partition's changelog) completes them on
+restore, so the state always matches the offset it claims and no record is applied twice.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from tooltrail.stream_processors import (
 
 Record = dict[str, Any]
 ChainLoader = Callable[[str], bytes | None]
-MARKER = "m"
+BATCH = "b"
 
 # kind -> (severity, risk score, rule name); duplicates are harmless re-deliveries: no alert.
 _INTEGRITY: dict[FindingKind, tuple[str, int, str]] = {
@@ -138,6 +144,7 @@ class PartitionRuntime:
         self.max_event_time: datetime | None = None
         self.last_arrival = time.monotonic()
         self.duplicates = 0
+        self._chain_overlay: dict[str, bytes | None] = {}  # from the batch record
         self._chains: dict[str, SessionVerifier] = {}
         self._dirty_chains: set[str] = set()
         self._ended: set[str] = set()
@@ -145,22 +152,35 @@ class PartitionRuntime:
     # -- state --------------------------------------------------------------------------
 
     def restore(self, items: Iterable[tuple[str, bytes | None]]) -> None:
-        """Load the stored enricher and detection state and the marker (chains are lazy)."""
+        """Load the stored state: keys first, then the last batch record over them."""
+        batch: bytes | None = None
         for key, raw in items:
-            if raw is None:
-                continue
-            if key == MARKER:
-                self.last_offset = int(raw)
-            elif key.startswith("e/"):
-                self.enricher.restore(key[2:], orjson.loads(raw))
-            elif key.startswith("d/"):
-                self.engine.restore(key[2:], orjson.loads(raw))
+            if key == BATCH:
+                batch = raw
+            elif raw is not None:
+                self._restore_key(key, raw)
+        if batch:
+            record = orjson.loads(batch)
+            self.last_offset = int(record["o"])
+            for key, text in record["ch"].items():
+                value = None if text is None else text.encode()
+                if key.startswith("c/"):
+                    self._chain_overlay[key[2:]] = value
+                else:
+                    self._restore_key(key, value)
         mark = self.engine.watermark
         if mark is not None:
             self.max_event_time = mark + timedelta(seconds=self.config.allowed_lateness)
 
+    def _restore_key(self, key: str, raw: bytes | None) -> None:
+        state = None if raw is None else orjson.loads(raw)
+        if key.startswith("e/"):
+            self.enricher.restore(key[2:], state)
+        elif key.startswith("d/"):
+            self.engine.restore(key[2:], state)
+
     def drain_state(self) -> dict[str, bytes | None]:
-        """Changed state since the last call, marker last (None deletes a key)."""
+        """State changed since the last call (None deletes a key), batch record first."""
         out: dict[str, bytes | None] = {}
         for key in self.enricher.dirty_keys():
             snap = self.enricher.snapshot(key)
@@ -177,8 +197,11 @@ class PartitionRuntime:
         if len(self._chains) > self.max_cached_chains:
             for sid in list(self._chains)[: len(self._chains) - self.max_cached_chains]:
                 del self._chains[sid]
-        out[MARKER] = str(self.last_offset).encode()
-        return out
+        record = {
+            "o": self.last_offset,
+            "ch": {k: None if v is None else v.decode() for k, v in out.items()},
+        }
+        return {BATCH: orjson.dumps(record), **out}
 
     # -- processing ---------------------------------------------------------------------
 
@@ -218,7 +241,10 @@ class PartitionRuntime:
     def _verifier(self, session_id: str) -> SessionVerifier:
         verifier = self._chains.get(session_id)
         if verifier is None:
-            raw = self.load_chain(session_id)
+            if session_id in self._chain_overlay:
+                raw = self._chain_overlay.pop(session_id)
+            else:
+                raw = self.load_chain(session_id)
             window = self.config.chain_window
             verifier = (
                 SessionVerifier.from_dict(orjson.loads(raw), window=window)

@@ -4,8 +4,9 @@ poison records dead-lettered while good ones flow."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,18 @@ from tooltrail.schemas import (
 from tooltrail.stream_processors.workers.chained import chained_events
 from tooltrail.stream_processors.workers.config import Topics
 from tooltrail.stream_processors.workers.kafkaio import produce_all, read_all, replay
-from tooltrail.stream_processors.workers.process import WorkerProcess
+from tooltrail.stream_processors.workers.process import WorkerProcess, delete_app_topics
 
 ENCODE = single_object_serializer(TOOL_CALL_EVENT)
 PARTITIONS = 3
+
+
+@pytest.fixture
+def app_id(kafka_bootstrap: str) -> Iterator[str]:
+    """A Faust app id of its own: a reused one would bring back another run's state."""
+    name = f"test-processors-{uuid.uuid4().hex[:12]}"
+    yield name
+    delete_app_topics(kafka_bootstrap, name)
 
 
 @pytest.fixture
@@ -49,7 +58,7 @@ def wait_processed(worker: WorkerProcess, total: int, timeout: float = 90.0) -> 
 
 
 def test_events_enriched_alerts_raised_and_poison_dead_lettered(
-    kafka_bootstrap: str, topics: Topics, tmp_path: Path
+    kafka_bootstrap: str, topics: Topics, app_id: str, tmp_path: Path
 ) -> None:
     events = list(chained_events(events=1500, sessions=30, attack_rate=1.0, seed=11))
     tampered = dict(events[200], arguments='{"path": "/etc/shadow"}')  # hash no longer matches
@@ -71,7 +80,7 @@ def test_events_enriched_alerts_raised_and_poison_dead_lettered(
 
     worker = WorkerProcess(
         bootstrap=kafka_bootstrap,
-        app_id=f"t-flow-{tmp_path.name}",
+        app_id=app_id,
         topics=topics,
         datadir=tmp_path / "w1",
         log=tmp_path / "w1.log",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
+import pytest
+
 from tooltrail.producer.chain import compute_event_hash
 from tooltrail.stream_processors.workers.chained import chained_events
 from tooltrail.stream_processors.workers.runtime import AnalysisConfig, PartitionRuntime
@@ -97,12 +100,35 @@ def test_redelivered_event_is_a_duplicate_not_an_alert() -> None:
     assert runtime.duplicates == 1
 
 
-def test_drain_state_reports_the_marker_last_and_session_end_frees_memory() -> None:
+def test_drain_state_puts_the_batch_record_first() -> None:
     runtime = Table().runtime()
     runtime.last_offset = 41
     drive(runtime, EVENTS[:50])
     changes = runtime.drain_state()
-    assert list(changes)[-1] == "m" and changes["m"] == b"41"
+    assert next(iter(changes)) == "b"
+    record = orjson.loads(changes["b"] or b"")
+    assert record["o"] == 41
+    assert set(record["ch"]) == set(changes) - {"b"}
     assert any(k.startswith("c/") for k in changes)
     assert any(k.startswith(("e/", "d/")) for k in changes)
-    assert runtime.drain_state() == {"m": b"41"}
+    assert set(runtime.drain_state()) == {"b"}
+
+
+@pytest.mark.parametrize("written", [1, 3, 10])
+def test_a_crash_halfway_through_writing_the_state_loses_nothing(written: int) -> None:
+    whole = Table().runtime()
+    expected = drive(whole, EVENTS) + finish(whole)
+
+    table = Table()
+    first = table.runtime()
+    got = drive(first, EVENTS[:1000])
+    table.save(first.drain_state())
+    got += drive(first, EVENTS[1000:1700])
+    first.last_offset = 1699
+    changes = first.drain_state()
+    # killed while writing: the batch record and only the first few keys reached Kafka
+    table.save(dict(list(changes.items())[:written]))
+    second = table.runtime()
+    assert second.last_offset == 1699
+    got += drive(second, EVENTS[1700:]) + finish(second)
+    assert ids(got) == ids(expected)
