@@ -16,7 +16,6 @@ when its ``started`` event cannot be made durable.
 from __future__ import annotations
 
 import atexit
-import collections
 import contextlib
 import logging
 import threading
@@ -28,8 +27,8 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from tooltrail.errors import AuditRequiredError
-from tooltrail.producer.chain import SessionChain
 from tooltrail.producer.context import SessionContext, current_session, reset_session, set_session
+from tooltrail.producer.emitter import Emitter
 from tooltrail.producer.events import new_event, tool_ref, ts_from_ns
 from tooltrail.producer.payload import (
     capture_arguments,
@@ -45,7 +44,6 @@ from tooltrail.producer.signing import Signer
 from tooltrail.producer.uuid7 import uuid7
 
 log = logging.getLogger(__name__)
-_HELP_BATCH = 32
 F = TypeVar("F", bound=Callable[..., Any])
 _MISSING: Any = object()
 
@@ -128,18 +126,19 @@ class Auditor:
         self.reasoning_max_chars = reasoning_max_chars
         self._default_template = default_session
         self._default: SessionContext | None = None
-        self._chains: dict[str, SessionChain] = {}
         self._lock = threading.Lock()
         self.closed = False
-        self._offload = (
-            offload if offload is not None else bool(getattr(publisher, "prefers_offload", False))
+        self._emitter = Emitter(
+            publisher=publisher,
+            signer=signer,
+            offload=(
+                offload
+                if offload is not None
+                else bool(getattr(publisher, "prefers_offload", False))
+            ),
+            max_pending=max_pending,
+            on_lost=self._lost,
         )
-        self.max_pending = max_pending
-        self._queue: collections.deque[dict[str, Any]] = collections.deque()
-        self._wake = threading.Event()
-        self._idle = True
-        self._stop = threading.Event()
-        self._worker: threading.Thread | None = None
         # Registered after the publisher's own hook, so it runs first (atexit is LIFO): queued
         # events are published before the publisher flushes and closes.
         self._atexit = _closer(weakref.ref(self))
@@ -351,77 +350,7 @@ class Auditor:
             self._emit(event)
 
     def _emit(self, event: dict[str, Any], *, durable: bool = False) -> bool:
-        """Chain and publish, inline or through the background queue (one order either way)."""
-        if self._offload and not durable:
-            if self._worker is None:
-                self._start_worker()
-            if len(self._queue) >= self.max_pending:
-                # The worker is behind: help it with a bounded batch (the oldest events, so
-                # order holds) instead of growing memory or dropping.
-                try:
-                    with self._lock:
-                        self._drain_locked(_HELP_BATCH)
-                except Exception:
-                    log.exception("tooltrail: could not publish queued events")
-            self._queue.append(event)
-            if self._idle:
-                self._wake.set()
-            return True
-        try:
-            with self._lock:
-                self._drain_locked(len(self._queue))
-                return self._publish_locked(event, durable)
-        except Exception:
-            self._lost("publish_error")
-            log.exception("tooltrail: could not publish event of session %s", event["session_id"])
-            return False
-
-    def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
-        sid = event["session_id"]
-        chain = self._chains.get(sid)
-        if chain is None:
-            chain = self._chains[sid] = SessionChain(session_id=sid)
-        chain.seal(event, self.signer)
-        if event["kind"] == "session_end":  # sealed in queue order, so nothing follows it
-            del self._chains[sid]
-        return self.publisher.publish(event, durable=durable)
-
-    def _drain_locked(self, limit: int) -> None:
-        queue = self._queue
-        for _ in range(limit):
-            try:
-                event = queue.popleft()
-            except IndexError:
-                return
-            try:
-                self._publish_locked(event, False)
-            except Exception:
-                self._lost("publish_error")
-                log.exception("tooltrail: could not publish event %s", event.get("event_id"))
-
-    def _start_worker(self) -> None:
-        with self._lock:
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._work, name="tooltrail-capture", daemon=True
-                )
-                self._worker.start()
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            if not self._queue:
-                self._idle = True
-                if not self._queue:
-                    self._wake.wait(0.05)
-                self._wake.clear()
-                self._idle = False
-                continue
-            with self._lock:
-                self._drain_locked(1000)
-
-    def _drain(self) -> None:
-        with self._lock:
-            self._drain_locked(len(self._queue))
+        return self._emitter.emit(event, durable=durable)
 
     def _lost(self, reason: str) -> None:
         with contextlib.suppress(Exception):
@@ -431,7 +360,7 @@ class Auditor:
 
     def flush(self, timeout: float = 10.0) -> int:
         """Publish queued events, then wait up to ``timeout`` s for delivery."""
-        self._drain()
+        self._emitter.drain()
         return self.publisher.flush(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
@@ -441,11 +370,7 @@ class Auditor:
         self.closed = True
         if self._default is not None:
             self.close_session(self._default)
-        self._stop.set()
-        self._wake.set()
-        if self._worker is not None:
-            self._worker.join(5.0)
-        self._drain()
+        self._emitter.close()
         self.publisher.close(timeout)
         atexit.unregister(self._atexit)
 

@@ -1,0 +1,128 @@
+"""Sealing events into their session's hash chain and publishing them, in one order.
+
+Inline (the caller's thread) or offloaded to one background thread; either way a single
+lock covers seal + publish, and queued events always go first, so seq order is publish
+order (which the per-session chain and Kafka's per-partition order rely on).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from tooltrail.producer.chain import SessionChain
+from tooltrail.producer.publisher import Publisher
+from tooltrail.producer.signing import Signer
+
+log = logging.getLogger("tooltrail.producer.capture")
+_HELP_BATCH = 32
+
+
+class Emitter:
+    """Chains and publishes events for an :class:`~tooltrail.producer.capture.Auditor`."""
+
+    def __init__(
+        self,
+        *,
+        publisher: Publisher,
+        signer: Signer | None,
+        offload: bool,
+        max_pending: int,
+        on_lost: Callable[[str], None],
+    ) -> None:
+        self.publisher = publisher
+        self.signer = signer
+        self._offload = offload
+        self.max_pending = max_pending
+        self._on_lost = on_lost
+        self._chains: dict[str, SessionChain] = {}
+        self._lock = threading.Lock()
+        self._queue: collections.deque[dict[str, Any]] = collections.deque()
+        self._wake = threading.Event()
+        self._idle = True
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+
+    def emit(self, event: dict[str, Any], *, durable: bool = False) -> bool:
+        """Chain and publish, inline or through the background queue (one order either way)."""
+        if self._offload and not durable:
+            if self._worker is None:
+                self._start_worker()
+            if len(self._queue) >= self.max_pending:
+                # The worker is behind: help it with a bounded batch (the oldest events, so
+                # order holds) instead of growing memory or dropping.
+                try:
+                    with self._lock:
+                        self._drain_locked(_HELP_BATCH)
+                except Exception:
+                    log.exception("tooltrail: could not publish queued events")
+            self._queue.append(event)
+            if self._idle:
+                self._wake.set()
+            return True
+        try:
+            with self._lock:
+                self._drain_locked(len(self._queue))
+                return self._publish_locked(event, durable)
+        except Exception:
+            self._on_lost("publish_error")
+            log.exception("tooltrail: could not publish event of session %s", event["session_id"])
+            return False
+
+    def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
+        sid = event["session_id"]
+        chain = self._chains.get(sid)
+        if chain is None:
+            chain = self._chains[sid] = SessionChain(session_id=sid)
+        chain.seal(event, self.signer)
+        if event["kind"] == "session_end":  # sealed in queue order, so nothing follows it
+            del self._chains[sid]
+        return self.publisher.publish(event, durable=durable)
+
+    def _drain_locked(self, limit: int) -> None:
+        queue = self._queue
+        for _ in range(limit):
+            try:
+                event = queue.popleft()
+            except IndexError:
+                return
+            try:
+                self._publish_locked(event, False)
+            except Exception:
+                self._on_lost("publish_error")
+                log.exception("tooltrail: could not publish event %s", event.get("event_id"))
+
+    def _start_worker(self) -> None:
+        with self._lock:
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name="tooltrail-capture", daemon=True
+                )
+                self._worker.start()
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            if not self._queue:
+                self._idle = True
+                if not self._queue:
+                    self._wake.wait(0.05)
+                self._wake.clear()
+                self._idle = False
+                continue
+            with self._lock:
+                self._drain_locked(1000)
+
+    def drain(self) -> None:
+        with self._lock:
+            self._drain_locked(len(self._queue))
+
+    def close(self) -> None:
+        """Stop the worker and publish whatever is still queued."""
+        self._stop.set()
+        self._wake.set()
+        if self._worker is not None:
+            self._worker.join(5.0)
+        self.drain()
