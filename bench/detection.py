@@ -48,13 +48,17 @@ REPEATS = 3
 
 
 def best(fn: Any, repeats: int = REPEATS) -> tuple[float, Any]:
-    """Fastest wall time of ``repeats`` runs, and the last result."""
+    """Least CPU time (this process) of ``repeats`` runs, and the last result.
+
+    CPU time rather than wall time: the machine is shared, and the figure asked for is
+    events per second per core.
+    """
     fastest = float("inf")
     result = None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         result = fn()
-        fastest = min(fastest, time.perf_counter() - start)
+        fastest = min(fastest, time.process_time() - start)
     return fastest, result
 
 
@@ -105,7 +109,7 @@ def memory_per_session(
 
 
 def main() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     events = list(generate(events=EVENTS, sessions=SESSIONS, with_hash=False))
     t_enrich, enriched = best(
         lambda: [e for e in map(Enricher(catalog=default_catalog()).enrich, events)], repeats=1
@@ -159,9 +163,10 @@ def main() -> None:
         "detection",
         metrics,
         notes=(
+            "CPU-time rates; "
             f"{EVENTS} synthetic events over {SESSIONS} concurrent sessions; eql comparisons on "
             f"the first {EQL_EVENTS}; baselines: eql {eql.__version__} PythonEngine, same run; "
-            f"total {time.perf_counter() - started:.0f}s"
+            f"total {time.process_time() - started:.0f}s"
         ),
     )
 

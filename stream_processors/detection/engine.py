@@ -179,17 +179,24 @@ class DetectionEngine:
 
     def _release(self, mark: int, out: list[dict[str, Any]]) -> None:
         buffer = self._buffer
+        buffered = self._buffered
+        timers = self._timers
         while buffer and buffer[0][0] <= mark:
             entry = heapq.heappop(buffer)
             key = BUFFER_PREFIX + entry[1]
-            pending = self._buffered[key]
-            pending.remove(entry)
+            pending = buffered[key]
+            if pending[0] is entry:  # a session's events usually leave in arrival order
+                del pending[0]
+            else:
+                pending.remove(entry)
             if not pending:
-                del self._buffered[key]
+                del buffered[key]
             self._dirty.add(key)
-            self._fire_timers(entry[0], out)
+            if timers and timers[0][0] < entry[0]:
+                self._fire_timers(entry[0], out)
             self._apply(entry[4], entry[0], out)
-        self._set_watermark(mark, out)
+        if mark > self._watermark:
+            self._set_watermark(mark, out)
 
     def _set_watermark(self, mark: int, out: list[dict[str, Any]]) -> None:
         if mark <= self._watermark:

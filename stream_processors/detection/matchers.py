@@ -70,6 +70,33 @@ def _key_fn(fields: tuple[str, ...]) -> Any:
     return many
 
 
+def _group_fn(fields: tuple[str, ...]) -> Any:
+    """A function view -> group string inside a rule's state (None when a field is missing)."""
+    if len(fields) == 1:
+        (only,) = fields
+
+        def one(v: Mapping[str, Any]) -> str | None:
+            x = v[only]
+            return None if x is None else str(x)
+
+        return one
+    if len(fields) == 2:
+        first, second = fields
+
+        def two(v: Mapping[str, Any]) -> str | None:
+            a = v[first]
+            b = v[second]
+            return None if a is None or b is None else f"{a}\x1f{b}"
+
+        return two
+
+    def many(v: Mapping[str, Any]) -> str | None:
+        values = [v[name] for name in fields]
+        return None if None in values else "\x1f".join(map(str, values))
+
+    return many
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(i) for i in value)
@@ -88,7 +115,7 @@ class Matcher:
         # State lives under the first ``by`` field (the partition key, usually session_id);
         # the other fields index groups inside it, so one session's state is one table entry.
         self.key_of = _key_fn(rule.by[:1])
-        self.group_of = _key_fn(rule.by[1:]) if len(rule.by) > 1 else None
+        self.group_of = _group_fn(rule.by[1:]) if len(rule.by) > 1 else None
         self.sup_of = _key_fn(rule.suppress_by) if rule.suppress_by else None
         self.ttl = max(rule.within_us or 0, rule.suppress_us)
         self.stateful = self.ttl > 0
@@ -278,6 +305,9 @@ class SequenceMatcher(Matcher):
                 continue
             state = self._sub(engine, rs, sub)
             subs = rs["s"]
+            pos = self.pos_of[role]
+            if pos and state["p"][pos - 1] is None:
+                continue  # nothing waits for this step: the common case, kept cheap
             self._advance(engine, v, role, rs=rs, state=state, sub=sub, key=key, out=out)
 
     def _absent(
