@@ -33,6 +33,11 @@ API:
   - ``not_closed``: at ``finish()``, no session_end marker was seen.
   - ``after_close``: an event with a seq beyond the session_end marker's final seq.
 
+Pass records exactly as decoded (``Decoder(expect=TOOL_CALL_EVENT).decode(...).record``):
+the hash covers every field but the three integrity ones, so a key added by the caller
+reads as ``modified``. Hashes are computed with
+:func:`tooltrail.producer.chain.compute_event_hash` (the same bytes the producer hashed).
+
 Memory is bounded: the last ``window`` seqs are remembered for fork and duplicate checks (an
 older seq arriving again is reported as ``reorder`` with "beyond the window") and at most
 ``MAX_MISSING_RANGES`` missing ranges are tracked.
