@@ -18,12 +18,20 @@ _DESTINATION_KEYS = (
     "url", "uri", "endpoint", "webhook", "to", "recipient", "recipients", "email",
     "address", "host", "hostname", "domain", "server", "cc", "bcc",
 )  # fmt: skip
+_DESTINATION_RANK = {key: rank for rank, key in enumerate(_DESTINATION_KEYS)}
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s\"'?#<>]+)[^\s\"'<>]*")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-# Account-like identifiers: IBANs and long digit runs (card, bank, wallet numbers).
-_ACCOUNT = re.compile(r"\b(?:[A-Z]{2}\d{2}[A-Z0-9]{11,30}|\d{8,19})\b")
-_PATH = re.compile(r"(?<![\w/:.])(?:~|\.{1,2})?/(?:[\w.@-]+/)*[\w.@-]+")
+# Account-like identifiers in _VALUES: IBANs and long digit runs (card, bank, wallet numbers).
+_PATH = r"(?<![\w/:.])(?:~|\.{1,2})?/(?:[\w.@-]+/)*[\w.@-]+"
+_PATH_ROOTS = ("~", "/etc", "/home", "/var", "/tmp")
+# url | email | account | path, alternatives tried in that order at each position.
+_VALUES = re.compile(
+    r"(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<host>[^/\s\"'?#<>]+)[^\s\"'<>]*)"
+    r"|(?P<email>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b)"
+    r"|(?P<account>\b(?:[A-Z]{2}\d{2}[A-Z0-9]{11,30}|\d{8,19})\b)"
+    rf"|(?P<path>{_PATH})"
+)
 
 _SECRETS = re.compile(
     "|".join(
@@ -64,8 +72,11 @@ def normalise_host(host: str) -> str | None:
 def destination_of(args: Any, text: str | None) -> str | None:
     """The domain (or IP) a call sends to, from its arguments; None when there is none."""
     if isinstance(args, dict):
-        for key in _DESTINATION_KEYS:
-            value = args.get(key)
+        keys = [k for k in args if k in _DESTINATION_RANK]
+        if len(keys) > 1:
+            keys.sort(key=_DESTINATION_RANK.__getitem__)
+        for key in keys:
+            value = args[key]
             if isinstance(value, list) and value:
                 value = value[0]
             if isinstance(value, str):
@@ -119,36 +130,33 @@ def is_external(domain: str, internal: tuple[str, ...]) -> bool:
 
 
 def values_in(text: str | None) -> Iterator[tuple[str, str]]:
-    """``(kind, value)`` pairs worth tracking for provenance: email, url, domain, account, path."""
+    """``(kind, value)`` pairs worth tracking for provenance: email, url, domain, account, path.
+
+    One left-to-right scan; a URL is taken whole (its domain is yielded too), so the paths and
+    addresses inside it are not reported again.
+    """
     if not text:
         return
-    scan = text[:_MAX_SCAN]
     seen = 0
-    for m in _URL.finditer(scan):
-        yield "url", m.group(0).rstrip(".,;)")
-        host = normalise_host(m.group(1))
-        if host:
-            yield "domain", host
-        seen += 1
-        if seen >= _MAX_VALUES:
-            return
-    for m in _EMAIL.finditer(scan):
-        yield "email", m.group(0).lower()
-        seen += 1
-        if seen >= _MAX_VALUES:
-            return
-    for m in _ACCOUNT.finditer(scan):
-        yield "account", m.group(0)
-        seen += 1
-        if seen >= _MAX_VALUES:
-            return
-    for m in _PATH.finditer(scan):
-        path = m.group(0)
-        if "/" in path.strip("/") or path.startswith(("~", "/etc", "/home", "/var", "/tmp")):
+    for m in _VALUES.finditer(text[:_MAX_SCAN]):
+        kind = m.lastgroup
+        if kind == "url":
+            yield "url", m.group(0).rstrip(".,;)")
+            host = normalise_host(m.group("host"))
+            if host:
+                yield "domain", host
+        elif kind == "email":
+            yield "email", m.group(0).lower()
+        elif kind == "account":
+            yield "account", m.group(0)
+        else:
+            path = m.group(0)
+            if "/" not in path.strip("/") and not path.startswith(_PATH_ROOTS):
+                continue
             yield "path", path
-            seen += 1
-            if seen >= _MAX_VALUES:
-                return
+        seen += 1
+        if seen >= _MAX_VALUES:
+            return
 
 
 def has_secret(text: str | None) -> bool:

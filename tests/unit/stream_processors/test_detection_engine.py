@@ -238,3 +238,19 @@ def test_clock_sets_detected_at(sp: SimpleNamespace) -> None:
         [sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=1)]
     )
     assert [a["detected_at"] for a in _run(engine, events)] == [stamp]
+
+
+def test_arrival_order_within_lateness_does_not_matter(stream: list[dict[str, Any]]) -> None:
+    import random  # noqa: PLC0415
+
+    rules = default_rules()
+    ordered = _run(DetectionEngine(rules=rules, allowed_lateness=5.0), stream)
+    shuffled = list(stream)
+    rng = random.Random(5)
+    for start in range(0, len(shuffled), 50):  # 50 events span about 0.9 s of event time
+        chunk = shuffled[start : start + 50]
+        rng.shuffle(chunk)
+        shuffled[start : start + 50] = chunk
+    engine = DetectionEngine(rules=rules, allowed_lateness=5.0)
+    assert _run(engine, shuffled) == ordered
+    assert engine.stats["late"] == 0
