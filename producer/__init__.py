@@ -12,7 +12,8 @@ Two lines for an agent builder::
 
 For full control build an :class:`Auditor` with a :class:`KafkaPublisher` (or the
 :class:`InMemoryPublisher` in tests). Importing this package loads neither confluent_kafka,
-nor pydantic-settings, nor prometheus_client; they load when a publisher is configured.
+pydantic(-settings), fastavro, tooltrail.schemas nor prometheus_client (a test holds this);
+they load when a publisher is built or :func:`configure` runs.
 """
 
 from tooltrail.producer.capture import Auditor, CallScope, ToolCall
