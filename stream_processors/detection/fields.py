@@ -8,6 +8,7 @@ Nested fields: ``args.<path>`` (the parsed arguments JSON), ``result_json.<path>
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -70,6 +71,7 @@ _EVENT_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "credential_identity": _credential("identity"),
     "credential_scope": _credential("scope"),
     "redaction_rules": lambda ev: [r["rule"] for r in ev.get("redactions") or ()],
+    "args_hash": lambda ev: ev.get("arguments_sha256") or _sha256(ev.get("arguments")),
     "model": lambda ev: (ev.get("why") or {}).get("model"),
 }
 # Lazily computed fields, read from the enriched envelope.
@@ -92,6 +94,11 @@ LIST_FIELDS: frozenset[str] = frozenset(
     {"labels", "redaction_rules", "provenance_kinds", "provenance_sources", "provenance_values"}
 )
 _MISSING = object()
+
+
+def _sha256(text: str | None) -> str | None:
+    """A hash of the captured arguments when the producer sent none (identical-call checks)."""
+    return hashlib.sha256(text.encode()).hexdigest() if text else None
 
 
 def is_known_field(name: str) -> bool:

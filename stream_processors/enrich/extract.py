@@ -22,10 +22,10 @@ _DESTINATION_RANK = {key: rank for rank, key in enumerate(_DESTINATION_KEYS)}
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s\"'?#<>]+)[^\s\"'<>]*")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-# Account-like identifiers in _VALUES: IBANs and long digit runs (card, bank, wallet numbers).
 _PATH = r"(?<![\w/:.])(?:~|\.{1,2})?/(?:[\w.@-]+/)*[\w.@-]+"
 _PATH_ROOTS = ("~", "/etc", "/home", "/var", "/tmp")
-# url | email | account | path, alternatives tried in that order at each position.
+# url | email | account | path, alternatives tried in that order at each position. Accounts
+# are IBANs and long digit runs (card, bank, wallet numbers).
 _VALUES = re.compile(
     r"(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<host>[^/\s\"'?#<>]+)[^\s\"'<>]*)"
     r"|(?P<email>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b)"
