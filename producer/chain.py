@@ -1,13 +1,12 @@
 """The per-session hash chain: ``seq``, ``prev_hash``, ``event_hash`` and the signature.
 
-``event_hash`` is the SHA-256 hex digest of :func:`tooltrail.schemas.canonical_json` over the
+``event_hash`` is the SHA-256 hex digest of :func:`tooltrail.canonical.canonical_json` over the
 event without its three integrity fields (``event_hash``, ``signature``, ``key_id``). The
 producer and every verifier must use :func:`compute_event_hash` so the two agree byte for byte.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -15,31 +14,10 @@ from typing import Any
 
 import orjson
 
+from tooltrail.canonical import canonical_json
 from tooltrail.producer.signing import Signer
 
 INTEGRITY_FIELDS = frozenset({"event_hash", "signature", "key_id"})
-_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-
-
-def _default(value: Any) -> Any:
-    # Same output as tooltrail.schemas.canonical (a test holds them equal), without strftime,
-    # which costs microseconds per timestamp on the hot path.
-    if isinstance(value, datetime):
-        d = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return (
-            f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
-            f"{d.second:02d}.{d.microsecond:06d}Z"
-        )
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    raise TypeError(f"type {type(value).__name__} has no canonical JSON form")
-
-
-def canonical_json(record: Mapping[str, Any]) -> bytes:
-    """Byte-identical to :func:`tooltrail.schemas.canonical_json` for Avro dicts, faster."""
-    return orjson.dumps(record, default=_default, option=_OPTIONS)
-
-
 _NATIVE = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
 
 

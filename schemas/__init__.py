@@ -1,6 +1,6 @@
 """The contract: Avro schemas, the pydantic models that mirror them, and wire codecs."""
 
-from tooltrail.schemas.canonical import (
+from tooltrail.canonical import (
     canonical_json,
     ensure_utc,
     format_timestamp,

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from tooltrail.schemas.canonical import canonical_json
+from tooltrail.canonical import canonical_json
 from tooltrail.stream_processors.timeutil import to_micros
 
 

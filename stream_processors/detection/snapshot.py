@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from tooltrail.schemas.canonical import canonical_json
+from tooltrail.canonical import canonical_json
 from tooltrail.schemas.models import EnrichedToolCallEvent
 
 

@@ -40,6 +40,10 @@ def test_timestamps_are_utc_with_six_fraction_digits() -> None:
     assert format_timestamp(naive) == "2026-01-02T03:04:05.000000Z"
 
 
+def test_years_before_1000_are_padded_to_four_digits() -> None:
+    assert format_timestamp(datetime(999, 1, 2, tzinfo=UTC)) == "0999-01-02T00:00:00.000000Z"
+
+
 def test_timestamps_parse_back_exactly() -> None:
     t = datetime(2026, 12, 4, 15, 0, 0, 123456, tzinfo=UTC)
     assert parse_timestamp(format_timestamp(t)) == t
