@@ -46,6 +46,13 @@ def _plain(key: str) -> Callable[[dict[str, Any]], Any]:
 
 # Lazily computed fields, read from the raw ToolCallEvent dict.
 _EVENT_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "agent_id": lambda ev: ev["agent"]["id"],
+    "tool": _tool("name"),
+    "tool_server": _tool("server"),
+    "outcome": _plain("outcome"),
+    "verdict": _decision("verdict"),
+    "stage": _plain("stage"),
+    "kind": _plain("kind"),
     "tenant_id": _plain("tenant_id"),
     "seq": _plain("seq"),
     "principal": _plain("principal"),
@@ -76,17 +83,18 @@ _EVENT_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 # Lazily computed fields, read from the enriched envelope.
 _ENRICHED_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "category": lambda en: en["category"],
+    "labels": lambda en: en["labels"],
+    "destination_external": lambda en: en["destination_external"],
+    "first_seen_destination": lambda en: en["first_seen_destination"],
     "catalog_entry": lambda en: en.get("catalog_entry"),
     "destination_domain": lambda en: en.get("destination_domain"),
     "provenance_kinds": lambda en: sorted({p["value_kind"] for p in en.get("provenance") or ()}),
     "provenance_sources": lambda en: sorted({p["source_tool"] for p in en.get("provenance") or ()}),
     "provenance_values": lambda en: [p["value"] for p in en.get("provenance") or ()],
 }
-# Filled eagerly for every event: the discriminators and the identity of the event.
-EAGER_FIELDS = (
-    "event_id", "session_id", "agent_id", "ts", "tool", "category", "outcome", "verdict",
-    "stage", "kind", "labels", "destination_external", "first_seen_destination", "tool_server",
-)  # fmt: skip
+# Filled eagerly for every event: its identity and time.
+EAGER_FIELDS = ("event_id", "session_id", "ts")
 FIELDS: frozenset[str] = frozenset((*EAGER_FIELDS, *_EVENT_FIELDS, *_ENRICHED_FIELDS))
 NESTED_PREFIXES = ("args.", "result_json.", "attributes.", "event.")
 # Fields whose value is a list: equality shorthand means "contains".
@@ -178,25 +186,16 @@ def discriminators(enriched: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def make_view(enriched: dict[str, Any], ts: int | None = None) -> View:
-    """The view of one EnrichedToolCallEvent dict (``ts``: its event time, if known)."""
+    """The view of one EnrichedToolCallEvent dict (``ts``: its event time, if known).
+
+    Only the identity and the time are copied now; every other field on first use. The
+    discriminators were already used to choose the plan and are rarely read again.
+    """
     event = enriched["event"]
-    tool = event["tool"]
-    decision = event["decision"]
     view = View(
         event_id=event["event_id"],
         session_id=event["session_id"],
-        agent_id=event["agent"]["id"],
         ts=event_time_us(event) if ts is None else ts,
-        tool=tool["name"] if tool else None,
-        category=enriched["category"],
-        outcome=event["outcome"],
-        verdict=decision["verdict"] if decision else None,
-        stage=event["stage"],
-        kind=event["kind"],
-        labels=enriched["labels"],
-        destination_external=enriched["destination_external"],
-        first_seen_destination=enriched["first_seen_destination"],
-        tool_server=tool["server"] if tool else None,
     )
     view.enriched = enriched
     return view
