@@ -33,7 +33,14 @@ def produce_all(
             errors.append(str(err))
 
     producer = Producer(
-        {"bootstrap.servers": bootstrap, "linger.ms": 5, "logger": log, "enable.idempotence": True}
+        {
+            "bootstrap.servers": bootstrap,
+            "linger.ms": 5,
+            "logger": log,
+            "enable.idempotence": True,
+            # what tooltrail.producer uses: consumers must be able to decompress it
+            "compression.type": "lz4",
+        }
     )
     count = 0
     for key, value in items:
