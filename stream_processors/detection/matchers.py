@@ -428,9 +428,11 @@ class ThresholdMatcher(Matcher):
         win: Any = groups.get(group)
         if win is None:
             win = groups[group] = {} if measure == "distinct" else []
-            if len(groups) > _PRUNE_AT:
+            if len(groups) > rs.get("pn", _PRUNE_AT):
+                # Amortised: prune again only once the table has doubled since.
                 _prune_groups(groups, horizon, measure == "distinct")
                 engine.cap_dict(groups)
+                rs["pn"] = max(_PRUNE_AT, 2 * len(groups))
         eid = v["event_id"]
         if measure == "count":
             items = self._count(win, ts, eid, horizon)
@@ -516,7 +518,7 @@ class CooccurrenceMatcher(Matcher):
         legs = groups.get(group)
         if legs is None:
             legs = groups[group] = [None] * self.n
-            if len(groups) > _PRUNE_AT:
+            if len(groups) > rs.get("pn", _PRUNE_AT):
                 horizon = ts - self.within
                 for name in [
                     g for g, ls in groups.items() if all(not x or x[0] < horizon for x in ls)
@@ -524,6 +526,7 @@ class CooccurrenceMatcher(Matcher):
                     if name != group:
                         del groups[name]
                 engine.cap_dict(groups)
+                rs["pn"] = max(_PRUNE_AT, 2 * len(groups))
         eid = v["event_id"]
         for role in roles:
             legs[role] = [ts, eid, self.captures_of(v, role)]

@@ -47,15 +47,16 @@ def _run(engine: DetectionEngine, events: list[dict[str, Any]]) -> list[dict[str
     return engine.process_many(events) + engine.flush()
 
 
+@pytest.mark.parametrize("cut", [0.2, 0.5, 0.85])
 def test_snapshot_restore_mid_stream_gives_the_same_alerts(
-    stream: list[dict[str, Any]], sp: SimpleNamespace
+    stream: list[dict[str, Any]], cut: float
 ) -> None:
     rules = default_rules()
     expected = _run(DetectionEngine(rules=rules, allowed_lateness=5.0), stream)
     assert len({a["rule_id"] for a in expected}) >= 8, "the stream must exercise many rules"
 
     first = DetectionEngine(rules=rules, allowed_lateness=5.0)
-    half = len(stream) // 2
+    half = int(len(stream) * cut)
     alerts = first.process_many(stream[:half])
     # What a Faust table would hold: the latest snapshot of every key, through JSON.
     table: dict[str, Any] = {}
