@@ -66,6 +66,10 @@ class DetectionEngine:
         sweep_interval: event time between sweeps that drop expired keys.
         clock: gives ``detected_at``; by default the event time at which the rule matched.
         drops: counts late events as ``{stage="detect", reason="late"}``.
+        max_future_skew: once :meth:`advance` has given a clock reading, an event more than
+            this far ahead of it (a wrong clock on one agent) does not move the watermark, so
+            it cannot make every other session's events late; it waits in the buffer
+            (``stats["future"]``). None disables the guard.
     """
 
     def __init__(
@@ -78,6 +82,7 @@ class DetectionEngine:
         sweep_interval: timedelta | float = 60.0,
         clock: Callable[[], datetime] | None = None,
         drops: DropCounter | None = None,
+        max_future_skew: timedelta | float | None = 300.0,
     ) -> None:
         self.rules = [r for r in rules if r.enabled]
         self.matchers: list[Matcher] = [MATCHERS[r.kind](r, i) for i, r in enumerate(self.rules)]
@@ -87,6 +92,8 @@ class DetectionEngine:
         self.sweep_us = max(1, _micros(sweep_interval))
         self._clock = clock
         self._drops = drops
+        self._skew = None if max_future_skew is None else _micros(max_future_skew)
+        self._clock_us: int | None = None  # the latest reading given to advance()
         self._plans: dict[tuple[Any, ...], Plan] = {}
         self._keys: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
@@ -106,6 +113,7 @@ class DetectionEngine:
             "keys_expired": 0,
             "keys_evicted": 0,
             "pending_evicted": 0,
+            "future": 0,
         }
 
     @property
@@ -126,7 +134,15 @@ class DetectionEngine:
             if self._drops is not None:
                 self._drops.inc("detect", "late")
             return out
-        self._max_ts = max(self._max_ts, ts)
+        if ts > self._max_ts:
+            if (
+                self._clock_us is not None
+                and self._skew is not None
+                and ts > self._clock_us + self._skew
+            ):
+                self._stats["future"] += 1
+            else:
+                self._max_ts = ts
         mark = self._max_ts - self.lateness
         if not self._buffer and ts <= mark:
             # In order and already below the watermark: no need to buffer.
@@ -149,6 +165,7 @@ class DetectionEngine:
     def advance(self, now: datetime) -> list[dict[str, Any]]:
         """Move event time to ``now`` without an event (a heartbeat): absences may fire."""
         now_us = to_micros(now)
+        self._clock_us = now_us if self._clock_us is None else max(self._clock_us, now_us)
         self._max_ts = max(self._max_ts, now_us)
         out: list[dict[str, Any]] = []
         self._release(self._max_ts - self.lateness, out)

@@ -255,3 +255,17 @@ def test_arrival_order_within_lateness_does_not_matter(stream: list[dict[str, An
     engine = DetectionEngine(rules=rules, allowed_lateness=5.0)
     assert _run(engine, shuffled) == ordered
     assert engine.stats["late"] == 0
+
+
+def test_a_future_clock_cannot_make_everyone_late(sp: SimpleNamespace) -> None:
+    engine = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=0)
+    engine.advance(sp.T0)
+    skewed = sp.enrich_all([sp.event(1, "read_file", at=10 * 365 * 86400, session="bad")])
+    assert engine.process(skewed[0]) == []
+    assert engine.stats["future"] == 1
+    events = sp.enrich_all(
+        [sp.event(1, "login", at=1, outcome="denied"), sp.event(2, "write_file", at=2)]
+    )
+    assert len(engine.process_many(events)) == 1
+    assert engine.stats["late"] == 0
+    assert any(k == "buf:bad" for k in engine.keys()), "the skewed event waits, it is not lost"
