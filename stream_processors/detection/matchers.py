@@ -254,7 +254,9 @@ class SequenceMatcher(Matcher):
         return role in self.starters
 
     def _sub(self, engine: DetectionEngine, rs: dict[str, Any], sub: str) -> dict[str, Any]:
-        subs: dict[str, Any] = rs.setdefault("s", {})
+        subs: dict[str, Any] | None = rs.get("s")
+        if subs is None:
+            subs = rs["s"] = {}
         state = subs.get(sub)
         if state is None:
             state = {"p": [None] * self.k, "lead": None}
