@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -24,26 +23,17 @@ from typing import Any
 import orjson
 
 from tooltrail.metrics import DropCounter
-from tooltrail.stream_processors.detection.conditions import (
-    DISCRIMINATORS,
-    Predicate,
-    specialise,
-    to_predicate,
-)
+from tooltrail.stream_processors.detection.alerts import build_alert
 from tooltrail.stream_processors.detection.fields import discriminators, make_view
 from tooltrail.stream_processors.detection.matchers import MATCHERS, Matcher
 from tooltrail.stream_processors.detection.model import Rule
+from tooltrail.stream_processors.detection.plan import Plan, build_plan
 from tooltrail.stream_processors.detection.snapshot import enriched_from_json, enriched_to_json
 from tooltrail.stream_processors.timeutil import event_time_us, from_micros, to_micros
 
 BUFFER_PREFIX = "buf:"
 _PLAN_CACHE_LIMIT = 16_384
 _INF = 2**62
-# Per candidate rule: the roles always taken (when no check is left to evaluate), or the
-# (role, residual predicate or None for "always") checks to run, in order.
-# Last item: None, or the rule id whose state must already exist under the key (the
-# event can only advance or cancel a pending match, not start one).
-Plan = list[tuple[Matcher, list[int] | None, list[tuple[int, Predicate | None]], str | None]]
 
 
 def _micros(value: timedelta | float | int) -> int:
@@ -227,29 +217,7 @@ class DetectionEngine:
     # -- matching -------------------------------------------------------------------------
 
     def _plan(self, disc: tuple[Any, ...]) -> Plan:
-        """Specialise every rule's conditions on the event's discriminator values, once."""
-        known = dict(zip(DISCRIMINATORS, disc, strict=True))
-        known["labels"] = list(known["labels"])
-        plan: Plan = []
-        for matcher in self.matchers:
-            checks: list[tuple[int, Predicate | None]] = []
-            residuals: dict[int, Predicate] = {}
-            for role, node in matcher.checks:
-                left = specialise(node, known)
-                if left is False:
-                    continue
-                if left is True:
-                    checks.append((role, None))
-                    continue
-                # Repeated steps (runs) share a node: compile its residual once.
-                pred = residuals.get(id(node))
-                if pred is None:
-                    pred = residuals[id(node)] = to_predicate(left)
-                checks.append((role, pred))
-            if checks:
-                always = [r for r, p in checks] if all(p is None for _, p in checks) else None
-                starts = any(matcher.starts(role) for role, _ in checks)
-                plan.append((matcher, always, checks, None if starts else matcher.id))
+        plan = build_plan(self.matchers, disc)
         if len(self._plans) >= _PLAN_CACHE_LIMIT:
             self._plans.clear()
         self._plans[disc] = plan
@@ -329,40 +297,9 @@ class DetectionEngine:
                 self._dirty.add(key)
 
     def alert(self, rule: Rule, part: list[Any], at: int) -> dict[str, Any]:
-        """The Alert Avro dict of a complete match."""
-        first, last, ids, caps, ident = part[0], part[1], part[2], part[3], part[4]
-        tenant, session, agent, principal = ident
-        digest = hashlib.sha256("\x1f".join([rule.id, *ids]).encode()).hexdigest()
-        values = {
-            **caps,
-            "rule_id": rule.id,
-            "rule_name": rule.name,
-            "session_id": session,
-            "agent_id": agent,
-            "principal": principal or "",
-            "tenant_id": tenant,
-        }
-        values.setdefault("count", str(len(ids)))
-        self.stats["alerts"] += 1
-        return {
-            "alert_id": digest,
-            "kind": "detection",
-            "rule_id": rule.id,
-            "rule_name": rule.name,
-            "severity": rule.severity,
-            "risk_score": rule.risk_score,
-            "tags": list(rule.tags),
-            "tenant_id": tenant,
-            "session_id": session,
-            "agent_id": agent,
-            "principal": principal,
-            "event_ids": list(ids),
-            "first_event_at": from_micros(first),
-            "last_event_at": from_micros(last),
-            "message": rule.render(values),
-            "captures": dict(caps),
-            "detected_at": self._clock() if self._clock else from_micros(at),
-        }
+        """The Alert Avro dict of a complete match, detected at event time ``at``."""
+        self._stats["alerts"] += 1
+        return build_alert(rule, part, self._clock() if self._clock else from_micros(at))
 
     # -- bounding -------------------------------------------------------------------------
 

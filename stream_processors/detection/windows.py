@@ -1,0 +1,174 @@
+"""Window rules: count, distinct count or sum over a sliding window, and co-occurrence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tooltrail.stream_processors.detection.matcher import (
+    PRUNE_AT,
+    Matcher,
+    prune_groups,
+    text_of,
+)
+from tooltrail.stream_processors.detection.model import Rule
+
+if TYPE_CHECKING:
+    from tooltrail.stream_processors.detection.engine import DetectionEngine
+
+
+class ThresholdMatcher(Matcher):
+    """Count, distinct count or sum over a sliding window by key."""
+
+    def __init__(self, rule: Rule, index: int) -> None:
+        super().__init__(rule, index)
+        assert rule.where is not None and rule.threshold is not None
+        self.checks.append((0, rule.where))
+        self.th = rule.threshold
+        self.within = rule.within_us or 0
+        self.needed = int(self.th.value) + (1 if self.th.strict else 0)
+
+    def on_event(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        key = self.key_of(v)
+        group = self.group(v)
+        if key is None or group is None:
+            return
+        ts = v["ts"]
+        measure = self.th.measure
+        value: Any = None
+        if measure != "count":
+            value = v[self.th.field or ""]
+            if value is None:
+                return
+            if measure == "sum" and (not isinstance(value, int | float) or isinstance(value, bool)):
+                return
+        rs = engine.rule_state(key, self, ts)
+        groups: dict[str, Any] | None = rs.get("g")
+        if groups is None:
+            groups = rs["g"] = {}
+        horizon = ts - self.within
+        win: Any = groups.get(group)
+        if win is None:
+            win = groups[group] = {} if measure == "distinct" else []
+            if len(groups) > rs.get("pn", PRUNE_AT):
+                # Amortised: prune again only once the table has doubled since.
+                prune_groups(groups, horizon, measure == "distinct")
+                engine.cap_dict(groups)
+                rs["pn"] = max(PRUNE_AT, 2 * len(groups))
+        eid = v["event_id"]
+        if measure == "count":
+            items = self._count(win, ts, eid, horizon)
+        elif measure == "distinct":
+            items = self._distinct(win, ts, eid, horizon, text_of(value))
+        else:
+            items = self._sum(engine, win, ts, eid, horizon=horizon, value=value)
+        if items is None:
+            return
+        if self.rule.exceptions and self.excepted(v):
+            engine.stats["excepted"] += 1
+            return
+        ids = [i[1] for i in items]
+        caps = self.captures_of(v, None)
+        caps["count"] = str(len(ids))
+        part = [items[0][0], ts, ids, caps, self.ident(v), self.sup_key(v, group)]
+        del groups[group]
+        self.fire(engine, rs, part, ts, out)
+
+    def _count(self, win: list[Any], ts: int, eid: str, horizon: int) -> list[Any] | None:
+        """The last ``needed`` events are kept; reached when they all fit in the window."""
+        win.append([ts, eid])
+        if len(win) > self.needed:
+            del win[0]
+        if len(win) < self.needed or win[0][0] < horizon:
+            return None
+        return win
+
+    def _distinct(
+        self, win: dict[str, Any], ts: int, eid: str, horizon: int, text: str
+    ) -> list[Any] | None:
+        """The latest event per distinct value, oldest first, pruned to the window."""
+        win.pop(text, None)
+        win[text] = [ts, eid]
+        while win:
+            oldest = next(iter(win))
+            if win[oldest][0] >= horizon:
+                break
+            del win[oldest]
+        return sorted(win.values()) if len(win) >= self.needed else None
+
+    def _sum(
+        self,
+        engine: DetectionEngine,
+        win: list[Any],
+        ts: int,
+        eid: str,
+        *,
+        horizon: int,
+        value: float,
+    ) -> list[Any] | None:
+        win.append([ts, eid, value])
+        while win and win[0][0] < horizon:
+            del win[0]
+        if len(win) > engine.max_pending_per_key:
+            del win[0]
+            engine.stats["pending_evicted"] += 1
+        return win if self.th.reached(sum(i[2] for i in win)) else None
+
+
+class CooccurrenceMatcher(Matcher):
+    """Every leg seen by key within the span, in any order (one event may fill several legs)."""
+
+    def __init__(self, rule: Rule, index: int) -> None:
+        super().__init__(rule, index)
+        self.within = rule.within_us or 0
+        self.n = len(rule.steps)
+        for i, leg in enumerate(rule.steps):
+            self.checks.append((i, leg.condition))
+
+    def on_event(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        key = self.key_of(v)
+        group = self.group(v)
+        if key is None or group is None:
+            return
+        ts = v["ts"]
+        rs = engine.rule_state(key, self, ts)
+        groups: dict[str, Any] | None = rs.get("g")
+        if groups is None:
+            groups = rs["g"] = {}
+        legs = groups.get(group)
+        if legs is None:
+            legs = groups[group] = [None] * self.n
+            if len(groups) > rs.get("pn", PRUNE_AT):
+                horizon = ts - self.within
+                for name in [
+                    g for g, ls in groups.items() if all(not x or x[0] < horizon for x in ls)
+                ]:
+                    if name != group:
+                        del groups[name]
+                engine.cap_dict(groups)
+                rs["pn"] = max(PRUNE_AT, 2 * len(groups))
+        eid = v["event_id"]
+        for role in roles:
+            legs[role] = [ts, eid, self.captures_of(v, role)]
+        horizon = ts - self.within
+        for i, leg in enumerate(legs):
+            if leg is None:
+                return
+            if leg[0] < horizon:
+                legs[i] = None
+                return
+        if self.rule.exceptions and self.excepted(v):
+            engine.stats["excepted"] += 1
+            return
+        ordered = sorted(legs, key=lambda leg: (leg[0], leg[1]))
+        ids = list(dict.fromkeys(leg[1] for leg in ordered))
+        caps: dict[str, str] = {}
+        for leg in legs:
+            caps.update(leg[2])
+        del groups[group]
+        part = [ordered[0][0], ts, ids, caps, self.ident(v), self.sup_key(v, group)]
+        self.fire(engine, rs, part, ts, out)
