@@ -20,7 +20,8 @@ from io import BytesIO
 from typing import Any, Protocol
 
 from fastavro import schemaless_reader, schemaless_writer
-from tooltrail.errors import DecodeError, SchemaValidationError
+
+from tooltrail.errors import ConfigError, DecodeError, SchemaValidationError
 from tooltrail.schemas.registry import AvroSchema, SchemaSet, bundled
 
 CONFLUENT_MAGIC = 0x00
@@ -116,7 +117,13 @@ class Decoder:
     def __call__(self, data: bytes, ctx: object = None) -> dict[str, Any]:
         return self.decode(data).record
 
-    def decode(self, data: bytes) -> Decoded:
+    def decode(self, data: bytes, *, resolve: bool = True) -> Decoded:
+        """Decode ``data``; with ``resolve=False`` the record is returned exactly as written.
+
+        Resolution to the current reader schema fills fields the writer did not know with
+        their defaults; a hash-chain verifier must see the record as written instead, since
+        the producer hashed exactly those fields.
+        """
         if not data:
             raise DecodeError("truncated", "empty payload: no magic byte")
         first = data[0]
@@ -127,7 +134,8 @@ class Decoder:
                 )
             schema_id = _CONFLUENT_HEADER.unpack_from(data)[1]
             writer = self._writer_for_id(schema_id)
-            return Decoded(self._read(writer, data, _CONFLUENT_HEADER.size), writer, "confluent")
+            record = self._read(writer, data, _CONFLUENT_HEADER.size, resolve)
+            return Decoded(record, writer, "confluent")
         if data[:2] == SINGLE_OBJECT_MAGIC:
             if len(data) < _SINGLE_OBJECT_HEADER_LEN:
                 raise DecodeError(
@@ -141,9 +149,8 @@ class Decoder:
                     "unknown_schema",
                     f"no known schema has fingerprint {fp.hex()} (CRC-64-AVRO, little-endian)",
                 )
-            return Decoded(
-                self._read(found, data, _SINGLE_OBJECT_HEADER_LEN), found, "single_object"
-            )
+            record = self._read(found, data, _SINGLE_OBJECT_HEADER_LEN, resolve)
+            return Decoded(record, found, "single_object")
         raise DecodeError(
             "unknown_magic",
             f"first bytes {data[:2].hex()} are neither Confluent (00) nor single-object (c301)",
@@ -177,18 +184,18 @@ class Decoder:
             )
         try:
             reader = self.schemas.current(writer.name)
-        except Exception:
+        except ConfigError:  # a registry-only record type: read it as written
             reader = writer
         resolved = None if reader.fingerprint == writer.fingerprint else reader.parsed
         self._reader_cache[writer.fingerprint] = resolved
         return resolved
 
-    def _read(self, writer: AvroSchema, data: bytes, start: int) -> dict[str, Any]:
-        reader = self._reader_for(writer)
+    def _read(self, writer: AvroSchema, data: bytes, start: int, resolve: bool) -> dict[str, Any]:
+        reader = self._reader_for(writer) if resolve else None
         body = BytesIO(data)
         body.seek(start)
         try:
-            record: dict[str, Any] = schemaless_reader(body, writer.parsed, reader)
+            record = schemaless_reader(body, writer.parsed, reader)
         except (EOFError, StopIteration, struct.error) as exc:
             raise DecodeError("truncated", f"{writer.name}: payload ends early ({exc})") from exc
         except Exception as exc:  # fastavro raises many types on garbage input

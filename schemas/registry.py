@@ -14,6 +14,7 @@ from typing import Any
 
 from fastavro import parse_schema
 from fastavro.schema import fingerprint, to_parsing_canonical_form
+
 from tooltrail.errors import ConfigError
 
 TOOL_CALL_EVENT = "io.tooltrail.v1.ToolCallEvent"

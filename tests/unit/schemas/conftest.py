@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel
+
 from tooltrail.schemas import (
     AgentIdentity,
     Alert,

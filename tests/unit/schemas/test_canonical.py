@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from tooltrail.schemas import ToolCallEvent, canonical_json, format_timestamp, parse_timestamp
 
 

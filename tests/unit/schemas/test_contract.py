@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+
 from tooltrail.schemas import Decoder, SingleObjectSerializer, bundled, canonical_json
 from tooltrail.schemas import models as m
 

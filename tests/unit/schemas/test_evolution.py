@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from tooltrail.errors import DecodeError
 from tooltrail.schemas import (
     TOOL_CALL_EVENT,
@@ -62,3 +63,14 @@ def test_a_reader_that_never_saw_v2_refuses_it_by_name(
     with pytest.raises(DecodeError) as err:
         Decoder(expect=TOOL_CALL_EVENT).decode(data)
     assert err.value.reason == "unknown_schema"
+
+
+def test_a_verifier_can_read_new_data_exactly_as_written(
+    v2: AvroSchema, event: ToolCallEvent
+) -> None:
+    data = SingleObjectSerializer(v2)({**event.to_avro(), "risk_hint": "high"})
+    known = bundled().copy()
+    known.add(v2, current=False)
+    decoder = Decoder(expect=TOOL_CALL_EVENT, schemas=known)
+    assert "risk_hint" not in decoder.decode(data).record
+    assert decoder.decode(data, resolve=False).record["risk_hint"] == "high"

@@ -15,6 +15,7 @@ from fastavro import parse_schema
 from fastavro.schema import to_parsing_canonical_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from tooltrail.errors import DecodeError, SchemaValidationError
 from tooltrail.schemas import (
     ALERT,
