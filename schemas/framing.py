@@ -191,7 +191,9 @@ class Decoder:
         return resolved
 
     def _read(self, writer: AvroSchema, data: bytes, start: int, resolve: bool) -> dict[str, Any]:
-        reader = self._reader_for(writer) if resolve else None
+        reader = self._reader_for(writer)  # also refuses a record type not expected
+        if not resolve:
+            reader = None
         body = BytesIO(data)
         body.seek(start)
         try:

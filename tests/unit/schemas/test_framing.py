@@ -126,6 +126,8 @@ def test_a_record_of_another_type_is_refused(samples: Any) -> None:
     with pytest.raises(DecodeError) as err:
         Decoder(expect=TOOL_CALL_EVENT).decode(data)
     assert err.value.reason == "unexpected_schema"
+    with pytest.raises(DecodeError):
+        Decoder(expect=TOOL_CALL_EVENT).decode(data, resolve=False)
     assert Decoder().decode(data).writer.name == ALERT
 
 
