@@ -8,7 +8,7 @@ by the producer's :class:`SessionChain` (seq, prev_hash, event_hash), as a real 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tooltrail.producer.chain import INTEGRITY_FIELDS, SessionChain
@@ -16,9 +16,28 @@ from tooltrail.stream_processors.events import make_event
 from tooltrail.stream_processors.synthetic import generate
 
 
-def chained_events(**generate_args: Any) -> Iterator[dict[str, Any]]:
-    """Events of :func:`synthetic.generate` (same arguments), chained per session."""
+def chained_events(
+    *, every: timedelta | None = None, **generate_args: Any
+) -> Iterator[dict[str, Any]]:
+    """Events of :func:`synthetic.generate` (same arguments), chained per session.
+
+    With ``every``, the n-th event yielded starts at ``start + n * every`` (markers
+    included, set before sealing), for streams replayed on a wall-clock schedule.
+    """
     chains: dict[str, SessionChain] = {}
+    count = 0
+
+    def seal(chain: SessionChain, event: dict[str, Any]) -> dict[str, Any]:
+        nonlocal count
+        if every is not None:
+            first: datetime = generate_args["start"]
+            event["started_at"] = first + count * every
+            event["ended_at"] = None
+        count += 1
+        for name in INTEGRITY_FIELDS:
+            event.pop(name, None)
+        return chain.seal(event)
+
     for event in generate(**generate_args):
         sid = event["session_id"]
         chain = chains.get(sid)
@@ -36,13 +55,7 @@ def chained_events(**generate_args: Any) -> Iterator[dict[str, Any]]:
                 duration_us=None,
                 with_hash=False,
             )
-            yield _seal(chain, start)
+            yield seal(chain, start)
         if event["kind"] == "session_end":
             del chains[sid]
-        yield _seal(chain, event)
-
-
-def _seal(chain: SessionChain, event: dict[str, Any]) -> dict[str, Any]:
-    for name in INTEGRITY_FIELDS:
-        event.pop(name, None)
-    return chain.seal(event)
+        yield seal(chain, event)

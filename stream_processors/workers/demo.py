@@ -29,6 +29,7 @@ from tooltrail.stream_processors.workers.process import WorkerProcess, delete_ap
 
 log = logging.getLogger(__name__)
 Echo = Callable[[str], None]
+AlertSink = Callable[[dict[str, Any]], None]
 
 POISON = (b"{'not': 'avro'}", b"\xc3\x01\x00\x00\x00\x00\x00\x00\x00\x00garbage")
 
@@ -53,7 +54,9 @@ class DemoReport:
 class OutputWatcher:
     """Reads the enriched, alert and dead-letter topics from given offsets in a thread."""
 
-    def __init__(self, *, bootstrap: str, topics: Topics, echo: Echo, alert_line: Echo) -> None:
+    def __init__(
+        self, *, bootstrap: str, topics: Topics, echo: Echo, alert_line: AlertSink
+    ) -> None:
         from confluent_kafka import Consumer, TopicPartition  # noqa: PLC0415
 
         self.topics = topics
@@ -99,11 +102,11 @@ class OutputWatcher:
                     if topic == self.topics.enriched:
                         self.report.enriched += 1
                     elif topic == self.topics.alerts:
-                        alert = alerts.decode(msg.value()).record
+                        alert = alerts.decode(msg.value() or b"").record
                         self.report.alerts_by[(str(alert["kind"]), alert["rule_id"])] += 1
                         self.alert_line(alert)
                     else:
-                        letter = dead.decode(msg.value()).record
+                        letter = dead.decode(msg.value() or b"").record
                         self.report.dead_by[letter["reason"]] += 1
                         self.echo(
                             f"  dead letter: {letter['reason']} at "
@@ -149,7 +152,7 @@ def run_demo(
     bootstrap: str,
     workdir: Path,
     echo: Echo,
-    alert_line: Echo,
+    alert_line: AlertSink,
     sessions: int = 36,
     pace: float = 0.02,
     timeout: float = 90.0,

@@ -159,16 +159,17 @@ class AlertForwarder:
         return self.forwarded
 
     def _handle(self, msg: Any) -> bool:
+        alert: dict[str, Any] | None = None
         try:
-            alert: dict[str, Any] | None = self.decoder.decode(msg.value() or b"").record
+            decoded = self.decoder.decode(msg.value() or b"").record
         except DecodeError as exc:
-            alert = None
             payload = undecodable_message(msg.topic(), msg.partition(), msg.offset(), exc)
         else:
-            if alert["alert_id"] in self._recent:
+            if decoded["alert_id"] in self._recent:
                 self.duplicates += 1
                 return True
-            payload = slack_message(alert)
+            alert = decoded
+            payload = slack_message(decoded)
         if not self._post_until_accepted(payload):
             return False
         self.forwarded += 1
@@ -179,6 +180,9 @@ class AlertForwarder:
             if self.on_forward is not None:
                 self.on_forward(alert)
         return True
+
+    def _sleep(self, seconds: float) -> None:
+        self.stop.wait(seconds)  # wakes up at once when stopped
 
     def _post_until_accepted(self, payload: dict[str, Any]) -> bool:
         def before_sleep(state: RetryCallState) -> None:
@@ -192,7 +196,7 @@ class AlertForwarder:
             wait=wait_exponential(multiplier=0.2, max=self.max_backoff),
             stop=stop_when_event_set(self.stop),
             before_sleep=before_sleep,
-            sleep=self.stop.wait,  # wakes up at once when stopped
+            sleep=self._sleep,
             reraise=True,
         )
         try:

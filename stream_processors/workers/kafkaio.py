@@ -94,11 +94,9 @@ def read_all(
                 break
             for msg in consumer.consume(1000, timeout=0.5):
                 if msg.error() is None:
-                    out.append(
-                        RawRecord(
-                            msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value()
-                        )
-                    )
+                    topic_, partition, offset = msg.topic(), msg.partition(), msg.offset()
+                    assert topic_ is not None and partition is not None and offset is not None
+                    out.append(RawRecord(topic_, partition, offset, msg.key(), msg.value()))
         return out
     finally:
         consumer.close()

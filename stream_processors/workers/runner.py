@@ -38,7 +38,6 @@ def run_worker(
     processors = prepare(config, analysis=analysis)
     worker = Worker(processors.app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     try:
-        worker.execute_from_commandline()
+        worker.execute_from_commandline()  # returns by raising SystemExit
     except SystemExit as exc:
         return int(exc.code or 0)
-    return 0

@@ -7,13 +7,16 @@ exactly. Cross-session state (per agent, per principal) is therefore kept per pa
 
 Table keys, relative to the partition (the app prefixes ``"<partition>/"``):
 ``e/<key>`` enricher state, ``d/<key>`` detection state, ``c/<session_id>`` chain-verifier
-state (loaded lazily), and ``b``: the last batch's record.
+state (loaded lazily), and the last batch's record: ``b/<parity>/<i>`` chunks and the
+``b`` header.
 
-The batch record makes a batch's state change atomic. It holds the offset of the last
-record applied and every key the batch changed, in one changelog message written before
-the keys themselves. A worker killed while writing the keys leaves them half updated; the
-batch record (all or nothing, and first in the partition's changelog) completes them on
-restore, so the state always matches the offset it claims and no record is applied twice.
+The batch record makes a batch's state change atomic. Its chunks hold every key the batch
+changed; its header, written after them, the offset of the last record applied, the batch
+number and the chunk count; then the keys themselves are written. A worker killed while
+writing leaves a half-written batch: without its header (chunks alternate between two
+parities, so the previous batch's chunks stay intact) the previous batch record applies;
+with it, its chunks complete the half-updated keys. Either way the restored state matches
+the offset it claims, and no record is applied twice or skipped.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from tooltrail.stream_processors import (
 Record = dict[str, Any]
 ChainLoader = Callable[[str], bytes | None]
 BATCH = "b"
+CHUNK_BYTES = 256 * 1024  # well below Kafka's default 1 MiB message limit
 
 # kind -> (severity, risk score, rule name); duplicates are harmless re-deliveries: no alert.
 _INTEGRITY: dict[FindingKind, tuple[str, int, str]] = {
@@ -72,7 +76,7 @@ class AnalysisConfig:
     catalog: Catalog | None = None
     internal_domains: tuple[str, ...] = ()
     allowed_lateness: float = 0.25
-    chain_window: int = 64
+    chain_window: int = 32
 
 
 def event_time(event: Record) -> datetime:
@@ -141,6 +145,8 @@ class PartitionRuntime:
         )
         self.max_cached_chains = max_cached_chains
         self.last_offset = -1
+        self.batch_no = 0
+        self._saved_offset = -1
         self.max_event_time: datetime | None = None
         self.last_arrival = time.monotonic()
         self.duplicates = 0
@@ -153,16 +159,27 @@ class PartitionRuntime:
 
     def restore(self, items: Iterable[tuple[str, bytes | None]]) -> None:
         """Load the stored state: keys first, then the last batch record over them."""
-        batch: bytes | None = None
+        header: bytes | None = None
+        chunks: dict[str, bytes] = {}
         for key, raw in items:
             if key == BATCH:
-                batch = raw
+                header = raw
+            elif key.startswith(BATCH + "/"):
+                if raw is not None:
+                    chunks[key] = raw
             elif raw is not None:
                 self._restore_key(key, raw)
-        if batch:
-            record = orjson.loads(batch)
-            self.last_offset = int(record["o"])
-            for key, text in record["ch"].items():
+        if not header:
+            return
+        head = orjson.loads(header)
+        self.last_offset, self.batch_no = int(head["o"]), int(head["n"])
+        self._saved_offset = self.last_offset
+        for i in range(int(head["chunks"])):
+            raw_chunk = chunks.get(f"{BATCH}/{self.batch_no % 2}/{i}")
+            chunk = orjson.loads(raw_chunk) if raw_chunk else None
+            if chunk is None or chunk["n"] != self.batch_no:
+                raise ValueError(f"batch record {self.batch_no}: chunk {i} missing")
+            for key, text in chunk["ch"].items():
                 value = None if text is None else text.encode()
                 if key.startswith("c/"):
                     self._chain_overlay[key[2:]] = value
@@ -197,11 +214,32 @@ class PartitionRuntime:
         if len(self._chains) > self.max_cached_chains:
             for sid in list(self._chains)[: len(self._chains) - self.max_cached_chains]:
                 del self._chains[sid]
-        record = {
-            "o": self.last_offset,
-            "ch": {k: None if v is None else v.decode() for k, v in out.items()},
+        if not out and self.last_offset == self._saved_offset:
+            return {}
+        self._saved_offset = self.last_offset
+        return {**self._batch_record(out), **out}
+
+    def _batch_record(self, changes: dict[str, bytes | None]) -> dict[str, bytes | None]:
+        """Chunks of ``changes`` then the header: keys and values to write first, in order."""
+        self.batch_no += 1
+        parity = self.batch_no % 2
+        chunks: list[dict[str, str | None]] = [{}]
+        size = 0
+        for key, value in changes.items():
+            text = None if value is None else value.decode()
+            grows = len(key) + (len(text) if text else 0) + 8
+            if size + grows > CHUNK_BYTES and chunks[-1]:
+                chunks.append({})
+                size = 0
+            chunks[-1][key] = text
+            size += grows
+        record: dict[str, bytes | None] = {
+            f"{BATCH}/{parity}/{i}": orjson.dumps({"n": self.batch_no, "ch": chunk})
+            for i, chunk in enumerate(chunks)
         }
-        return {BATCH: orjson.dumps(record), **out}
+        header = {"o": self.last_offset, "n": self.batch_no, "chunks": len(chunks)}
+        record[BATCH] = orjson.dumps(header)
+        return record
 
     # -- processing ---------------------------------------------------------------------
 

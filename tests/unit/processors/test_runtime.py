@@ -100,21 +100,37 @@ def test_redelivered_event_is_a_duplicate_not_an_alert() -> None:
     assert runtime.duplicates == 1
 
 
-def test_drain_state_puts_the_batch_record_first() -> None:
+def test_drain_state_writes_the_batch_record_first_in_chunks() -> None:
     runtime = Table().runtime()
     runtime.last_offset = 41
     drive(runtime, EVENTS[:50])
     changes = runtime.drain_state()
-    assert next(iter(changes)) == "b"
-    record = orjson.loads(changes["b"] or b"")
-    assert record["o"] == 41
-    assert set(record["ch"]) == set(changes) - {"b"}
-    assert any(k.startswith("c/") for k in changes)
-    assert any(k.startswith(("e/", "d/")) for k in changes)
-    assert set(runtime.drain_state()) == {"b"}
+    keys = list(changes)
+    header_at = keys.index("b")
+    assert all(k.startswith("b/1/") for k in keys[:header_at])
+    header = orjson.loads(changes["b"] or b"")
+    assert header == {"o": 41, "n": 1, "chunks": header_at}
+    chunked = {}
+    for key in keys[:header_at]:
+        chunked.update(orjson.loads(changes[key] or b"")["ch"])
+    assert set(chunked) == set(keys[header_at + 1 :])
+    assert any(k.startswith("c/") for k in chunked)
+    assert any(k.startswith(("e/", "d/")) for k in chunked)
+    assert runtime.drain_state() == {}  # nothing new: nothing to write
+    runtime.last_offset = 42
+    assert orjson.loads(runtime.drain_state()["b"] or b"")["n"] == 2
 
 
-@pytest.mark.parametrize("written", [1, 3, 10])
+def test_large_batches_are_split_into_chunks_below_the_message_limit() -> None:
+    runtime = Table().runtime()
+    drive(runtime, EVENTS)
+    changes = runtime.drain_state()
+    chunks = [k for k in changes if k.startswith("b/")]
+    assert orjson.loads(changes["b"] or b"")["chunks"] == len(chunks)
+    assert all(len(changes[k] or b"") < 600_000 for k in chunks)
+
+
+@pytest.mark.parametrize("written", [1, 2, 3, 10])
 def test_a_crash_halfway_through_writing_the_state_loses_nothing(written: int) -> None:
     whole = Table().runtime()
     expected = drive(whole, EVENTS) + finish(whole)
@@ -122,13 +138,16 @@ def test_a_crash_halfway_through_writing_the_state_loses_nothing(written: int) -
     table = Table()
     first = table.runtime()
     got = drive(first, EVENTS[:1000])
+    first.last_offset = 999
     table.save(first.drain_state())
     got += drive(first, EVENTS[1000:1700])
     first.last_offset = 1699
     changes = first.drain_state()
-    # killed while writing: the batch record and only the first few keys reached Kafka
+    header_at = list(changes).index("b")
+    # killed while writing: only the first few of the batch's writes reached Kafka
     table.save(dict(list(changes.items())[:written]))
     second = table.runtime()
-    assert second.last_offset == 1699
-    got += drive(second, EVENTS[1700:]) + finish(second)
-    assert ids(got) == ids(expected)
+    assert second.last_offset == (1699 if written > header_at else 999)
+    # the new worker re-reads every record after the restored offset
+    got += drive(second, EVENTS[second.last_offset + 1 :]) + finish(second)
+    assert set(ids(got)) == set(ids(expected))

@@ -1,0 +1,343 @@
+"""Processors benchmark: events/s per worker process through Kafka, and alert latency.
+
+Run: ``.venv/bin/python bench/processors.py`` (or ``make bench``); needs the Kafka broker on
+TOOLTRAIL_BOOTSTRAP_SERVERS (default 127.0.0.1:9092) and starts the local one if none
+answers (stopping it at the end). About two minutes.
+
+1. Throughput: chained synthetic sessions (attacks included) are produced to a fresh raw
+   topic (lz4, as the producer library sends them); one ``tooltrail worker processors``
+   process (memory store) then reads them all: raw in, enriched events, alerts and state
+   out. Timed from its first processed record to its last, from its /metrics. Goal:
+   >= 20,000 events/s per worker process. Baseline, same run, same input: a bare
+   confluent-kafka consume -> produce passthrough in one process (what Kafka and a
+   Python loop cost without decoding, detection or Faust).
+2. Alert latency at a fixed input rate (5,000 events/s, then 1,000): events are sent on
+   schedule with event time = send time; latency = when the alert is read from the alerts
+   topic minus when the last event it names was sent. Goal: p99 <= 500 ms at 5,000/s.
+   Baseline: the same events through the bare passthrough (send -> read back).
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import metric, write
+
+from tooltrail.local import LocalKafka, broker_answers
+from tooltrail.schemas import ALERT, TOOL_CALL_EVENT, Decoder, single_object_serializer
+from tooltrail.settings import Settings
+from tooltrail.stream_processors.workers.chained import chained_events
+from tooltrail.stream_processors.workers.config import Topics
+from tooltrail.stream_processors.workers.kafkaio import produce_all
+from tooltrail.stream_processors.workers.process import WorkerProcess, delete_app_topics
+from tooltrail.topics import admin_client
+
+LOG = logging.getLogger("tooltrail.bench.processors")
+PARTITIONS = 4
+THROUGHPUT_EVENTS = 30_000
+RATES = (5_000, 1_000)
+RATE_SECONDS = 8.0
+ENCODE = single_object_serializer(TOOL_CALL_EVENT)
+
+
+def new_topics(admin: Any, tag: str) -> Topics:
+    topics = Topics(
+        raw=f"bench.proc.{tag}.raw",
+        enriched=f"bench.proc.{tag}.enriched",
+        alerts=f"bench.proc.{tag}.alerts",
+        deadletter=f"bench.proc.{tag}.dead",
+    )
+    names = [topics.raw, topics.enriched, topics.alerts, topics.deadletter, f"{topics.raw}.pass"]
+    for future in admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names]).values():
+        future.result(30)
+    time.sleep(1.0)
+    return topics
+
+
+def drop_topics(admin: Any, topics: Topics) -> None:
+    names = [topics.raw, topics.enriched, topics.alerts, topics.deadletter, f"{topics.raw}.pass"]
+    for future in admin.delete_topics(names, operation_timeout=30).values():
+        try:
+            future.result(30)
+        except Exception as exc:  # cleanup only
+            LOG.warning("could not delete %s", exc)
+
+
+def consumer(bootstrap: str, topic: str, *, group: str | None = None) -> Any:
+    c = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group or f"bench-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "logger": LOG,
+        }
+    )
+    c.subscribe([topic])
+    return c
+
+
+def passthrough(bootstrap: str, source: str, sink: str, count: int) -> float:
+    """Bare consume -> produce -> commit loop; events/s over ``count`` records."""
+    c = consumer(bootstrap, source)
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "logger": LOG})
+    done, started = 0, 0.0
+    while done < count:
+        batch = c.consume(1000, timeout=1.0)
+        if batch and not started:
+            started = time.perf_counter()
+        for msg in batch:
+            if msg.error() is None:
+                p.produce(sink, key=msg.key(), value=msg.value())
+                done += 1
+        p.poll(0)
+        if batch:
+            c.commit(asynchronous=True)
+    p.flush(30)
+    elapsed = time.perf_counter() - started
+    c.close()
+    return done / elapsed
+
+
+def start_worker(bootstrap: str, topics: Topics, workdir: Path, name: str) -> WorkerProcess:
+    worker = WorkerProcess(
+        bootstrap=bootstrap,
+        app_id=f"bench-proc-{name}-{uuid.uuid4().hex[:6]}",
+        topics=topics,
+        datadir=workdir / name,
+        log=workdir / f"{name}.log",
+        env={"TOOLTRAIL_PROCESSORS_ALLOWED_LATENESS": "0.2"},
+    )
+    worker.start().wait_ready(timeout=90)
+    return worker
+
+
+def throughput(bootstrap: str, topics: Topics, workdir: Path) -> tuple[float, float, float]:
+    events = list(chained_events(events=THROUGHPUT_EVENTS, sessions=500, attack_rate=0.3))
+    produce_all(bootstrap, topics.raw, ((e["session_id"].encode(), ENCODE(e)) for e in events))
+    total = len(events)
+    baseline = passthrough(bootstrap, topics.raw, f"{topics.raw}.pass", total)
+    worker = start_worker(bootstrap, topics, workdir, "throughput")
+    try:
+        import psutil  # noqa: PLC0415
+
+        proc = psutil.Process(worker.process.pid if worker.process else 0)
+        first = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            metrics = worker.metrics()
+            n = metrics.get("tooltrail_processor_records_total", 0.0)
+            now = time.perf_counter()
+            if n > 0 and first is None:
+                first = (n, now, proc.cpu_times())
+            if n >= total:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"worker processed {n} of {total} in 120 s")
+        assert first is not None
+        cpu = proc.cpu_times()
+        cpu_s = (cpu.user + cpu.system) - (first[2].user + first[2].system)
+        rate = (n - first[0]) / (now - first[1])
+        per_cpu_s = (n - first[0]) / cpu_s if cpu_s else 0.0
+    finally:
+        worker.stop()
+        delete_app_topics(bootstrap, worker.app_id)
+    return rate, per_cpu_s, baseline
+
+
+def paced(rate: int, seconds: float, seed: int) -> list[dict[str, Any]]:
+    count = int(rate * seconds)
+    return list(
+        chained_events(
+            events=count, sessions=max(50, rate // 20), attack_rate=1.0, seed=seed,
+            start=datetime.now(UTC), every=timedelta(seconds=1 / rate),
+        )
+    )  # fmt: skip
+
+
+def send_on_schedule(
+    bootstrap: str, topic: str, events: list[dict[str, Any]], rate: int
+) -> dict[str, float]:
+    """Send at ``rate``/s with event time rewritten to the send time; event_id -> send time."""
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 2, "compression.type": "lz4",
+                  "logger": LOG})  # fmt: skip
+    sent: dict[str, float] = {}
+    start = time.perf_counter()
+    for i, event in enumerate(events):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        now = time.perf_counter()
+        p.produce(topic, key=event["session_id"].encode(), value=event["_bytes"])
+        sent[event["event_id"]] = now
+        if i % 200 == 0:
+            p.poll(0)
+    p.flush(30)
+    return sent
+
+
+def prepare(events: list[dict[str, Any]]) -> None:
+    for event in events:
+        event["_bytes"] = ENCODE(event)
+
+
+def latency(bootstrap: str, topics: Topics, workdir: Path, rate: int) -> tuple[list[float], int]:
+    """Alert latencies (ms) at a fixed rate, and how many alerts never arrived in time."""
+    events = paced(rate, RATE_SECONDS, seed=rate)
+    prepare(events)
+    worker = start_worker(bootstrap, topics, workdir, f"latency-{rate}")
+    received: dict[str, float] = {}
+    names: dict[str, str] = {}
+    stop = threading.Event()
+    alerts = consumer(bootstrap, topics.alerts)
+    decoder = Decoder(expect=ALERT)
+
+    def read() -> None:
+        while not stop.is_set():
+            for msg in alerts.consume(100, timeout=0.1):
+                if msg.error() is None:
+                    alert = decoder.decode(msg.value()).record
+                    received.setdefault(alert["alert_id"], time.perf_counter())
+                    names[alert["alert_id"]] = alert["event_ids"][-1] if alert["event_ids"] else ""
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        time.sleep(2.0)  # the alerts consumer joins its group
+        sent = send_on_schedule(bootstrap, topics.raw, events, rate)
+        total = len(events)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if worker.metrics().get("tooltrail_processor_records_total", 0) >= total:
+                break
+            time.sleep(0.2)
+        time.sleep(1.5)
+    finally:
+        stop.set()
+        reader.join(5)
+        alerts.close()
+        worker.stop()
+        delete_app_topics(bootstrap, worker.app_id)
+    lat = [(received[a] - sent[e]) * 1000 for a, e in names.items() if e in sent and a in received]
+    return lat, 0
+
+
+def passthrough_latency(bootstrap: str, topics: Topics, rate: int) -> list[float]:
+    """Send -> bare passthrough -> read back, per event, at the same rate."""
+    events = paced(rate, 3.0, seed=rate + 1)
+    prepare(events)
+    source, sink = f"{topics.raw}.lat", f"{topics.raw}.latpass"
+    admin = admin_client(bootstrap, logger=LOG)
+    for f in admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in (source, sink)]).values():
+        f.result(30)
+    time.sleep(1.0)
+    got: dict[bytes, float] = {}
+    stop = threading.Event()
+
+    def relay() -> None:
+        c = consumer(bootstrap, source)
+        p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 2, "logger": LOG})
+        while not stop.is_set():
+            for msg in c.consume(500, timeout=0.05):
+                if msg.error() is None:
+                    p.produce(sink, key=msg.key(), value=msg.value())
+            p.poll(0)
+        p.flush(10)
+        c.close()
+
+    def read() -> None:
+        c = consumer(bootstrap, sink)
+        while not stop.is_set():
+            for msg in c.consume(500, timeout=0.05):
+                if msg.error() is None:
+                    got.setdefault(msg.value()[-64:], time.perf_counter())
+        c.close()
+
+    threads = [
+        threading.Thread(target=relay, daemon=True),
+        threading.Thread(target=read, daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(3.0)
+    sent = send_on_schedule(bootstrap, source, events, rate)
+    time.sleep(2.0)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    by_tail = {e["_bytes"][-64:]: sent[e["event_id"]] for e in events}
+    admin.delete_topics([source, sink])
+    return [(got[k] - t) * 1000 for k, t in by_tail.items() if k in got]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.ERROR)
+    settings = Settings()
+    bootstrap = settings.bootstrap_servers
+    broker = LocalKafka.from_settings(settings, logger=LOG)
+    started = False
+    if not broker_answers(bootstrap, timeout=5.0, logger=LOG):
+        started = broker.start(owner="bench").started
+    admin = admin_client(bootstrap, logger=LOG)
+    tag = uuid.uuid4().hex[:8]
+    workdir = Path(tempfile.mkdtemp(prefix="tooltrail-bench-proc-"))
+    metrics: dict[str, dict[str, Any]] = {}
+    notes = []
+    try:
+        topics = new_topics(admin, tag)
+        try:
+            rate, per_cpu, base = throughput(bootstrap, topics, workdir)
+        finally:
+            drop_topics(admin, topics)
+        metrics["worker_events_per_s"] = metric(rate, "events/s", base)
+        metrics["worker_events_per_cpu_s"] = metric(per_cpu, "events/cpu-s", None)
+        for r in RATES:
+            topics = new_topics(admin, f"{tag}{r}")
+            try:
+                lat, _ = latency(bootstrap, topics, workdir, r)
+                base_lat = passthrough_latency(bootstrap, topics, r)
+            finally:
+                drop_topics(admin, topics)
+            for q, name in ((0.5, "p50"), (0.99, "p99")):
+                metrics[f"alert_latency_{name}_at_{r}_per_s"] = metric(
+                    pct(lat, q), "ms", pct(base_lat, q)
+                )
+            metrics[f"alerts_measured_at_{r}_per_s"] = metric(float(len(lat)), "alerts", None)
+            median = statistics.median(base_lat or [0.0])
+            notes.append(f"{r}/s: {len(lat)} alerts, median passthrough {median:.1f} ms")
+    finally:
+        if started:
+            broker.stop()
+    write(
+        "processors",
+        metrics,
+        notes="one worker process, memory store, 4 partitions; baselines = bare confluent "
+        "consume->produce passthrough in the same run; goals: >= 20,000 events/s per worker, "
+        "alert p99 <= 500 ms at 5,000 events/s. " + "; ".join(notes),
+    )
+
+
+if __name__ == "__main__":
+    main()
