@@ -116,6 +116,7 @@ class ProcessorsApp:
         self._anchor: dict[int, Any] = {}  # partition -> an event of it, for table writes
         self._lock = asyncio.Lock()
         self._producer: Any = None
+        self._state_errors: list[Any] = []
         self.batches_done = 0
         self.app.agent(self.raw_topic, name="tooltrail-processors")(self._agent)
         self.app.timer(max(0.05, analysis.allowed_lateness / 2), name="tooltrail-heartbeat")(
@@ -164,7 +165,7 @@ class ProcessorsApp:
         async with self._lock:
             result = self.pipeline.process(records, self._runtime)
             await self._deliver(result)
-            self._save(result.writes)
+            await self._save(result.writes)
         self.metrics.observe(result)
         self.batches_done += 1
         return result
@@ -188,7 +189,7 @@ class ProcessorsApp:
                     result.writes[partition] = runtime.drain_state()
             if result.alerts:
                 await self._deliver(result)
-                self._save(result.writes)
+                await self._save(result.writes)
                 self.metrics.observe_alerts(result)
 
     def _caught_up(self) -> set[int]:
@@ -228,7 +229,19 @@ class ProcessorsApp:
             self.runtimes[partition] = runtime
         return runtime
 
-    def _save(self, writes: dict[int, dict[str, bytes | None]]) -> None:
+    async def _save(self, writes: dict[int, dict[str, bytes | None]]) -> None:
+        """Write changed state to the table and its changelog, and wait until Kafka has it.
+
+        The changelog records go through the librdkafka producer (idempotent, so each
+        partition keeps their order) straight to the table's changelog partition, and the
+        store is updated alongside: what ``table[key] = value`` does, without Faust's
+        per-record send path. Faust recovers tables from these records as from its own.
+        """
+        producer = self._output_producer()
+        topic = self.state.changelog_topic_name
+        store = self.state.data
+        key_partition = getattr(store, "_key_partition", None)  # memory store bookkeeping
+        wrote = False
         for partition, changes in writes.items():
             if not changes:
                 continue
@@ -236,10 +249,41 @@ class ProcessorsApp:
             with _in_partition(self._anchor[partition]):
                 for key, value in changes.items():  # in order: batch record first
                     full = (prefix + key).encode()
+                    await self._produce(producer, topic, full, value, partition)
                     if value is None:
-                        self.state.pop(full, None)
+                        store.pop(full, None)
                     else:
-                        self.state[full] = value
+                        store[full] = value
+                        if key_partition is not None:
+                            key_partition[full] = partition
+                    wrote = True
+        if wrote:
+            await self._flush(producer, "state")
+
+    async def _produce(
+        self, producer: Any, topic: str, key: bytes, value: bytes | None, partition: int
+    ) -> None:
+        while True:
+            try:
+                producer.produce(
+                    topic, key=key, value=value, partition=partition, on_delivery=self._state_sent
+                )
+                return
+            except BufferError:  # librdkafka's queue is full: let it drain
+                await asyncio.get_running_loop().run_in_executor(None, producer.flush, 1.0)
+
+    def _state_sent(self, err: Any, msg: Any) -> None:
+        if err is not None:  # idempotent producer: only fatal errors get here
+            self._state_errors.append(err)
+
+    async def _flush(self, producer: Any, what: str) -> None:
+        loop = asyncio.get_running_loop()
+        remaining = await loop.run_in_executor(None, producer.flush, 60.0)
+        if remaining:
+            raise ServiceError(f"{remaining} {what} records still undelivered after 60 s")
+        if self._state_errors:
+            errors, self._state_errors = self._state_errors, []
+            raise ServiceError(f"{what} not written to the changelog: {errors[0]}")
 
     def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # A partition may come back later after another worker changed its state: rebuild.
