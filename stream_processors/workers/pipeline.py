@@ -9,12 +9,16 @@ letter, or ``replayed`` (already applied to the stored state before a crash: see
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any, Protocol
+
+from fastavro import parse_schema, schemaless_writer
 
 from tooltrail.errors import DecodeError
 from tooltrail.schemas import (
@@ -23,8 +27,10 @@ from tooltrail.schemas import (
     ENRICHED_TOOL_CALL_EVENT,
     TOOL_CALL_EVENT,
     Decoder,
+    bundled,
     single_object_serializer,
 )
+from tooltrail.schemas.framing import SINGLE_OBJECT_MAGIC
 
 Record = dict[str, Any]
 Clock = Callable[[], datetime]
@@ -111,6 +117,7 @@ class Pipeline:
         self.worker = worker
         self.clock = clock
         self._enc_enriched = single_object_serializer(ENRICHED_TOOL_CALL_EVENT)
+        self._splice = _EnrichedSplicer()
         self._enc_alert = single_object_serializer(ALERT)
         self._enc_dead = single_object_serializer(DEAD_LETTER)
 
@@ -129,12 +136,15 @@ class Pipeline:
                 result.replayed += 1
                 continue
             analyzer.last_offset = record.offset
-            event = self._decode(record, result)
-            if event is None:
+            decoded = self._decode(record, result)
+            if decoded is None:
                 continue
+            event, body = decoded
             try:
                 enriched, alerts = analyzer.handle(event)
-                enriched_value = self._enc_enriched(enriched)
+                enriched_value = (
+                    self._enc_enriched(enriched) if body is None else self._splice(body, enriched)
+                )
             except Exception as exc:  # a rule or enricher bug must not stop the stream
                 self._dead(record, result, "analyze", "exception", _describe(exc))
                 continue
@@ -154,7 +164,10 @@ class Pipeline:
             result.alert_records.append(alert)
             result.alerts_by[(str(alert["kind"]), alert["rule_id"], str(alert["severity"]))] += 1
 
-    def _decode(self, record: RawRecord, result: BatchResult) -> Record | None:
+    def _decode(
+        self, record: RawRecord, result: BatchResult
+    ) -> tuple[Record, memoryview | None] | None:
+        """The event and, when it was written with the current schema, its Avro body."""
         value = record.value
         if value is None:
             self._dead(record, result, "decode", "null_value", "record has no value (tombstone)")
@@ -169,16 +182,21 @@ class Pipeline:
             )
             return None
         try:
-            event = self.decoder.decode(value).record
+            decoded = self.decoder.decode(value)
         except DecodeError as exc:
             stage = "validate" if exc.reason == "schema_invalid" else "decode"
             self._dead(record, result, stage, exc.reason, exc.detail)
             return None
+        event = decoded.record
         problem = _validate(event)
         if problem is not None:
             self._dead(record, result, "validate", "schema_invalid", problem)
             return None
-        return event
+        body = None
+        if decoded.writer.fingerprint == self._splice.event_fingerprint:
+            start = 10 if decoded.framing == "single_object" else 5
+            body = memoryview(value)[start:]
+        return event, body
 
     def _dead(
         self, record: RawRecord, result: BatchResult, stage: str, reason: str, message: str
@@ -197,6 +215,34 @@ class Pipeline:
         }
         result.dead_letters.append(Output(record.key, self._enc_dead(letter)))
         result.dead_by[(stage, reason)] += 1
+
+
+class _EnrichedSplicer:
+    """Encodes an EnrichedToolCallEvent by reusing the raw event's Avro bytes.
+
+    An Avro record is its fields' encodings one after the other, and ``event`` is the
+    first field of EnrichedToolCallEvent: so the enriched record is the original event's
+    body (when written with the current ToolCallEvent schema) followed by the enrichment
+    fields. Byte-identical to encoding the whole record, without re-encoding the event.
+    """
+
+    def __init__(self) -> None:
+        schemas = bundled()
+        enriched = schemas.current(ENRICHED_TOOL_CALL_EVENT)
+        self.event_fingerprint = schemas.current(TOOL_CALL_EVENT).fingerprint
+        self.header = SINGLE_OBJECT_MAGIC + enriched.fingerprint
+        whole = json.loads(enriched.expanded_json)
+        if whole["fields"][0]["name"] != "event":
+            raise ValueError("EnrichedToolCallEvent must start with its event field")
+        tail = dict(whole, name="EnrichedTail", fields=whole["fields"][1:])
+        self.tail = parse_schema(tail, named_schemas={})
+
+    def __call__(self, body: memoryview, enriched: Mapping[str, Any]) -> bytes:
+        out = BytesIO()
+        out.write(self.header)
+        out.write(body)
+        schemaless_writer(out, self.tail, enriched)
+        return out.getvalue()
 
 
 def _validate(event: Mapping[str, Any]) -> str | None:

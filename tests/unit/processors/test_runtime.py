@@ -9,7 +9,9 @@ import orjson
 import pytest
 
 from tooltrail.producer.chain import compute_event_hash
+from tooltrail.schemas import ENRICHED_TOOL_CALL_EVENT, TOOL_CALL_EVENT, single_object_serializer
 from tooltrail.stream_processors.workers.chained import chained_events
+from tooltrail.stream_processors.workers.pipeline import Pipeline, RawRecord
 from tooltrail.stream_processors.workers.runtime import AnalysisConfig, PartitionRuntime
 
 CONFIG = AnalysisConfig(allowed_lateness=0.25)
@@ -151,3 +153,26 @@ def test_a_crash_halfway_through_writing_the_state_loses_nothing(written: int) -
     # the new worker re-reads every record after the restored offset
     got += drive(second, EVENTS[second.last_offset + 1 :]) + finish(second)
     assert set(ids(got)) == set(ids(expected))
+
+
+def test_enriched_events_reuse_the_raw_bytes_and_equal_a_full_encoding() -> None:
+    encode = single_object_serializer(TOOL_CALL_EVENT)
+    full = single_object_serializer(ENRICHED_TOOL_CALL_EVENT)
+    runtime = Table().runtime()
+    enriched_seen: list[dict[str, Any]] = []
+
+    class Recording:
+        last_offset = -1
+
+        def handle(self, event: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            enriched, alerts = runtime.handle(event)
+            enriched_seen.append(enriched)
+            return enriched, alerts
+
+        def drain_state(self) -> dict[str, bytes | None]:
+            return {}
+
+    analyzer = Recording()
+    records = [RawRecord("raw", 0, i, None, encode(e)) for i, e in enumerate(EVENTS[:300])]
+    result = Pipeline().process(records, lambda p: analyzer)
+    assert [o.value for o in result.enriched] == [full(e) for e in enriched_seen]
