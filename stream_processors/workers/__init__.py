@@ -1,0 +1,15 @@
+"""The stream-processing workers: thin Faust shells around the pure pipeline.
+
+* :mod:`.pipeline`: the pure batch function (decode both framings, validate, dead-letter,
+  verify chains, enrich, detect), unit-tested without an event loop.
+* :mod:`.runtime`: per-partition state (chain verifier, enricher, detection engine) and the
+  atomic batch record that makes a batch's state change all-or-nothing in the changelog.
+* :mod:`.app`: ``create_app(config, analysis=...)``, the Faust app: one agent
+  (``noack_take`` batches, acknowledged only after outputs and state are in Kafka), one
+  changelog-backed table, a heartbeat timer, ``/metrics`` and ``/health``.
+* :mod:`.runner`, :mod:`.process`: run it (``tooltrail worker processors``) in this process
+  or as a child process; :mod:`.forwarder`: ``tooltrail alerts forward``;
+  :mod:`.demo` and :mod:`.fleet`: ``tooltrail demo run``.
+
+Importing this package does not import Faust; :mod:`.app` and :mod:`.runner` do.
+"""
