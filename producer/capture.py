@@ -23,9 +23,9 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
-from types import TracebackType
 from typing import Any, TypeVar
 
+from tooltrail.closing import Closing
 from tooltrail.errors import AuditRequiredError
 from tooltrail.producer.context import SessionContext, current_session, reset_session, set_session
 from tooltrail.producer.emitter import Emitter
@@ -89,7 +89,7 @@ class ToolCall:
             log.exception("tooltrail: could not record the end of a tool call")
 
 
-class Auditor:
+class Auditor(Closing):
     """Captures tool calls of the sessions in this process and publishes them.
 
     Args:
@@ -373,17 +373,6 @@ class Auditor:
         self._emitter.close()
         self.publisher.close(timeout)
         atexit.unregister(self._atexit)
-
-    def __enter__(self) -> Auditor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class CallScope:

@@ -31,9 +31,9 @@ import time
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
+from tooltrail.closing import Closing
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
@@ -57,7 +57,7 @@ _PERMANENT = frozenset(
 _PURGED = frozenset({"_PURGE_QUEUE", "_PURGE_INFLIGHT"})
 
 
-class KafkaPublisher:
+class KafkaPublisher(Closing):
     """Publishes encoded events to Kafka, spooling to disk when it cannot (see module doc).
 
     Args:
@@ -373,17 +373,6 @@ class KafkaPublisher:
         if self.spool is not None:
             self.spool.close()
         atexit.unregister(self._atexit)
-
-    def __enter__(self) -> KafkaPublisher:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _closer(ref: weakref.ref[KafkaPublisher]) -> Any:

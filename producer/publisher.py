@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Protocol
 
+from tooltrail.closing import Closing
 from tooltrail.producer.metrics import ProducerMetrics
 
 Serializer = Callable[[Mapping[str, Any], Any], bytes]
@@ -52,7 +52,7 @@ class PublishedRecord:
     event: dict[str, Any]
 
 
-class InMemoryPublisher:
+class InMemoryPublisher(Closing):
     """Keeps every event in memory (and encodes it, so schema errors show in tests).
 
     For agent builders' own tests, like OpenTelemetry's ``InMemorySpanExporter``:
@@ -107,14 +107,3 @@ class InMemoryPublisher:
 
     def close(self, timeout: float = 10.0) -> None:
         self.closed = True
-
-    def __enter__(self) -> InMemoryPublisher:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
