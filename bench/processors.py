@@ -10,7 +10,8 @@ answers (stopping it at the end). About two minutes.
    out. Timed from its first processed record to its last, from its /metrics. Goal:
    >= 20,000 events/s per worker process. Baseline, same run, same input: a bare
    confluent-kafka consume -> produce passthrough in one process (what Kafka and a
-   Python loop cost without decoding, detection or Faust).
+   Python loop cost without decoding, detection or Faust). Also measured: the same
+   worker with a pipeline that only counts (``faust_only``: Faust's own cost per event).
 2. Alert latency at a fixed input rate (5,000 events/s, then 1,000): events are sent on
    schedule with event time = send time; latency = when the alert is read from the alerts
    topic minus when the last event it names was sent. Goal: p99 <= 500 ms at 5,000/s.
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,6 +71,7 @@ def new_topics(admin: Any, tag: str) -> Topics:
 
 def drop_topics(admin: Any, topics: Topics) -> None:
     names = [topics.raw, topics.enriched, topics.alerts, topics.deadletter, f"{topics.raw}.pass"]
+    names += [f"{topics.raw}.{suffix}" for suffix in ("ne", "na", "nd")]
     for future in admin.delete_topics(names, operation_timeout=30).values():
         try:
             future.result(30)
@@ -125,11 +128,12 @@ def start_worker(bootstrap: str, topics: Topics, workdir: Path, name: str) -> Wo
     return worker
 
 
-def throughput(bootstrap: str, topics: Topics, workdir: Path) -> tuple[float, float, float]:
+def throughput(bootstrap: str, topics: Topics, workdir: Path) -> tuple[float, float, float, float]:
     events = list(chained_events(events=THROUGHPUT_EVENTS, sessions=500, attack_rate=0.3))
     produce_all(bootstrap, topics.raw, ((e["session_id"].encode(), ENCODE(e)) for e in events))
     total = len(events)
     baseline = passthrough(bootstrap, topics.raw, f"{topics.raw}.pass", total)
+    ceiling = faust_ceiling(bootstrap, topics, workdir, total)
     worker = start_worker(bootstrap, topics, workdir, "throughput")
     try:
         import psutil  # noqa: PLC0415
@@ -156,7 +160,63 @@ def throughput(bootstrap: str, topics: Topics, workdir: Path) -> tuple[float, fl
     finally:
         worker.stop()
         delete_app_topics(bootstrap, worker.app_id)
-    return rate, per_cpu_s, baseline
+    return rate, per_cpu_s, baseline, ceiling
+
+
+NULL_WORKER = """
+import sys
+from pathlib import Path
+from tooltrail.stream_processors.workers import pipeline
+from tooltrail.stream_processors.workers.config import ProcessorConfig, Topics
+from tooltrail.stream_processors.workers.runner import run_worker
+
+def count_only(self, records, analyzer_for):
+    result = pipeline.BatchResult()
+    result.processed = sum(1 for _ in records)
+    return result
+
+pipeline.Pipeline.process = count_only  # Faust and Kafka only: no decoding, no outputs
+bootstrap, raw, port, datadir, app_id = sys.argv[1:6]
+topics = Topics(raw=raw, enriched=raw + ".ne", alerts=raw + ".na", deadletter=raw + ".nd")
+sys.exit(run_worker(ProcessorConfig(bootstrap_servers=bootstrap, app_id=app_id,
+    store="memory://", datadir=Path(datadir), web_port=int(port), partitions=4, topics=topics)))
+"""
+
+
+def faust_ceiling(bootstrap: str, topics: Topics, workdir: Path, total: int) -> float:
+    """Events/s of the same worker with a pipeline that only counts (what Faust costs)."""
+    import subprocess  # noqa: PLC0415
+
+    from tooltrail.stream_processors.workers.process import free_port, parse_metrics  # noqa: PLC0415
+
+    port = free_port()
+    app_id = f"bench-proc-null-{uuid.uuid4().hex[:6]}"
+    args = [bootstrap, topics.raw, str(port), str(workdir / "null"), app_id]
+    child = subprocess.Popen([sys.executable, "-c", NULL_WORKER, *args],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    first = None
+    n = 0.0
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                    n = parse_metrics(r.read().decode()).get("tooltrail_processor_records_total", 0)
+            except OSError:
+                n = 0.0
+            now = time.perf_counter()
+            if n > 0 and first is None:
+                first = (n, now)
+            if n >= total:
+                break
+            time.sleep(0.1)
+    finally:
+        child.terminate()
+        child.wait(30)
+        delete_app_topics(bootstrap, app_id)
+    if first is None or n < total:
+        return float("nan")
+    return (n - first[0]) / (now - first[1])
 
 
 def paced(rate: int, seconds: float, seed: int) -> list[dict[str, Any]]:
@@ -308,11 +368,12 @@ def main() -> None:
     try:
         topics = new_topics(admin, tag)
         try:
-            rate, per_cpu, base = throughput(bootstrap, topics, workdir)
+            rate, per_cpu, base, ceiling = throughput(bootstrap, topics, workdir)
         finally:
             drop_topics(admin, topics)
         metrics["worker_events_per_s"] = metric(rate, "events/s", base)
         metrics["worker_events_per_cpu_s"] = metric(per_cpu, "events/cpu-s", None)
+        metrics["faust_only_events_per_s"] = metric(ceiling, "events/s", base)
         for r in RATES:
             topics = new_topics(admin, f"{tag}{r}")
             try:
