@@ -21,21 +21,19 @@ import faust
 from faust.streams import _current_event  # the context Faust tables read a partition from
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from tooltrail.errors import ServiceError
 from tooltrail.stream_processors.workers.config import ProcessorConfig
 from tooltrail.stream_processors.workers.metrics import ProcessorMetrics
 from tooltrail.stream_processors.workers.pipeline import (
     BatchResult,
-    Output,
     Pipeline,
     RawRecord,
 )
 from tooltrail.stream_processors.workers.runtime import AnalysisConfig, PartitionRuntime
+from tooltrail.stream_processors.workers.writer import KafkaWriter
 
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "state"
-_RETRY_BACKOFF = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
 @contextmanager
@@ -115,8 +113,7 @@ class ProcessorsApp:
         self.runtimes: dict[int, PartitionRuntime] = {}
         self._anchor: dict[int, Any] = {}  # partition -> an event of it, for table writes
         self._lock = asyncio.Lock()
-        self._producer: Any = None
-        self._state_errors: list[Any] = []
+        self.writer: KafkaWriter | None = None
         self.batches_done = 0
         self.app.agent(self.raw_topic, name="tooltrail-processors")(self._agent)
         self.app.timer(max(0.05, analysis.allowed_lateness / 2), name="tooltrail-heartbeat")(
@@ -232,58 +229,29 @@ class ProcessorsApp:
     async def _save(self, writes: dict[int, dict[str, bytes | None]]) -> None:
         """Write changed state to the table and its changelog, and wait until Kafka has it.
 
-        The changelog records go through the librdkafka producer (idempotent, so each
-        partition keeps their order) straight to the table's changelog partition, and the
-        store is updated alongside: what ``table[key] = value`` does, without Faust's
-        per-record send path. Faust recovers tables from these records as from its own.
+        The records go straight to the table's changelog partition (in order: the batch
+        record first) and the store is updated alongside: what ``table[key] = value``
+        does, without Faust's per-record send path. Faust recovers tables from these
+        records as from its own.
         """
-        producer = self._output_producer()
-        topic = self.state.changelog_topic_name
         store = self.state.data
         key_partition = getattr(store, "_key_partition", None)  # memory store bookkeeping
-        wrote = False
+        records: list[tuple[int, bytes, bytes | None]] = []
         for partition, changes in writes.items():
-            if not changes:
-                continue
             prefix = f"{partition}/"
             with _in_partition(self._anchor[partition]):
-                for key, value in changes.items():  # in order: batch record first
+                for key, value in changes.items():
                     full = (prefix + key).encode()
-                    await self._produce(producer, topic, full, value, partition)
+                    records.append((partition, full, value))
                     if value is None:
                         store.pop(full, None)
                     else:
                         store[full] = value
                         if key_partition is not None:
                             key_partition[full] = partition
-                    wrote = True
-        if wrote:
-            await self._flush(producer, "state")
-
-    async def _produce(
-        self, producer: Any, topic: str, key: bytes, value: bytes | None, partition: int
-    ) -> None:
-        while True:
-            try:
-                producer.produce(
-                    topic, key=key, value=value, partition=partition, on_delivery=self._state_sent
-                )
-                return
-            except BufferError:  # librdkafka's queue is full: let it drain
-                await asyncio.get_running_loop().run_in_executor(None, producer.flush, 1.0)
-
-    def _state_sent(self, err: Any, msg: Any) -> None:
-        if err is not None:  # idempotent producer: only fatal errors get here
-            self._state_errors.append(err)
-
-    async def _flush(self, producer: Any, what: str) -> None:
-        loop = asyncio.get_running_loop()
-        remaining = await loop.run_in_executor(None, producer.flush, 60.0)
-        if remaining:
-            raise ServiceError(f"{remaining} {what} records still undelivered after 60 s")
-        if self._state_errors:
-            errors, self._state_errors = self._state_errors, []
-            raise ServiceError(f"{what} not written to the changelog: {errors[0]}")
+        if records:
+            topic = self.state.changelog_topic.get_topic_name()
+            await self._writer().write_changelog(topic, records)
 
     def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # A partition may come back later after another worker changed its state: rebuild.
@@ -294,72 +262,22 @@ class ProcessorsApp:
                 self._anchor.pop(tp.partition, None)
 
     async def _deliver(self, result: BatchResult) -> None:
-        """Produce every output and wait until Kafka has all of them; retry failures.
-
-        Outputs go through a confluent-kafka (librdkafka) producer: about 1 us per record
-        instead of tens through aiokafka, and its ``flush`` waits in a thread, so the
-        event loop keeps fetching the next batch meanwhile.
-        """
+        """Produce every output and wait until Kafka has all of them (failures re-sent)."""
         topics = self.config.topics
-        pending: list[tuple[str, Output]] = [
-            *((topics.enriched, o) for o in result.enriched),
-            *((topics.alerts, o) for o in result.alerts),
-            *((topics.deadletter, o) for o in result.dead_letters),
-        ]
-        loop = asyncio.get_running_loop()
-        producer = self._output_producer()
-        attempt = 0
-        while pending:
-            failed: list[tuple[str, Output]] = []
-            errors: list[Any] = []
-            for item in pending:
-                topic, out = item
+        await self._writer().deliver(
+            [
+                *((topics.enriched, o) for o in result.enriched),
+                *((topics.alerts, o) for o in result.alerts),
+                *((topics.deadletter, o) for o in result.dead_letters),
+            ]
+        )
 
-                def delivered(
-                    err: Any,
-                    msg: Any,
-                    item: tuple[str, Output] = item,
-                    failed: list[tuple[str, Output]] = failed,
-                    errors: list[Any] = errors,
-                ) -> None:
-                    if err is not None:  # runs in flush(), in the executor thread
-                        failed.append(item)
-                        errors.append(err)
-
-                while True:
-                    try:
-                        producer.produce(topic, key=out.key, value=out.value, on_delivery=delivered)
-                        break
-                    except BufferError:  # librdkafka's queue is full: let it drain
-                        await loop.run_in_executor(None, producer.flush, 1.0)
-            remaining = await loop.run_in_executor(None, producer.flush, 60.0)
-            if remaining:
-                raise ServiceError(f"{remaining} outputs still undelivered after 60 s")
-            if failed:
-                delay = _RETRY_BACKOFF[min(attempt, len(_RETRY_BACKOFF) - 1)]
-                log.warning(
-                    "%d of %d outputs not delivered (%s); retrying in %.1fs",
-                    len(failed), len(pending), errors[0], delay,
-                )  # fmt: skip
-                self.metrics.send_retries.inc(len(failed))
-                attempt += 1
-                await asyncio.sleep(delay)
-            pending = failed
-
-    def _output_producer(self) -> Any:
-        if self._producer is None:
-            from confluent_kafka import Producer  # noqa: PLC0415
-
-            self._producer = Producer(
-                {
-                    "bootstrap.servers": self.config.bootstrap_servers,
-                    "linger.ms": 5,
-                    "compression.type": "lz4",
-                    "enable.idempotence": True,
-                    "logger": logging.getLogger("tooltrail.processors.librdkafka"),
-                }
+    def _writer(self) -> KafkaWriter:
+        if self.writer is None:
+            self.writer = KafkaWriter(
+                bootstrap_servers=self.config.bootstrap_servers, metrics=self.metrics
             )
-        return self._producer
+        return self.writer
 
     # -- web views ----------------------------------------------------------------------
 

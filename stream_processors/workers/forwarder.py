@@ -23,6 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from tooltrail.closing import Closing
 from tooltrail.errors import DecodeError, ServiceError
 from tooltrail.schemas import ALERT, Decoder, format_timestamp
 
@@ -86,7 +87,7 @@ def undecodable_message(
     return {"text": f":warning: undecodable record on the alerts topic at {where}: {error}"}
 
 
-class Poster:
+class Poster(Closing):
     """POSTs JSON to a webhook; raises :class:`WebhookError` unless the answer is 2xx."""
 
     def __init__(self, *, url: str, client: httpx.Client | None = None, timeout: float = 10.0):
@@ -100,6 +101,10 @@ class Poster:
             raise WebhookError(f"POST {self.url} failed: {exc}") from exc
         if not 200 <= response.status_code < 300:
             raise WebhookError(f"POST {self.url} answered {response.status_code}")
+
+    def flush(self, timeout: float = 10.0) -> int:
+        """Nothing is buffered: every post is synchronous."""
+        return 0
 
     def close(self) -> None:
         self.client.close()
