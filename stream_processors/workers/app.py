@@ -147,6 +147,7 @@ class ProcessorsApp:
     async def handle_batch(self, events: Sequence[Any]) -> BatchResult:
         """Run the pipeline over a batch, deliver its outputs, then save the state."""
         records = []
+        anchors: dict[int, Any] = {}
         for event in events:
             message = event.message
             records.append(
@@ -158,11 +159,12 @@ class ProcessorsApp:
                     value=message.value,
                 )
             )
-            self._anchor[message.partition] = event
+            anchors[message.partition] = event
+        self._anchor.update(anchors)
         async with self._lock:
             result = self.pipeline.process(records, self._runtime)
             await self._deliver(result)
-            await self._save(result.writes)
+            await self._save(result.writes, anchors)
         self.metrics.observe(result)
         self.batches_done += 1
         return result
@@ -173,7 +175,7 @@ class ProcessorsApp:
             result = BatchResult()
             caught_up = self._caught_up()
             for partition, runtime in list(self.runtimes.items()):
-                if partition not in caught_up:
+                if partition not in caught_up or partition not in self._anchor:
                     continue  # records are waiting: event time comes from them, not the clock
                 try:
                     alerts = runtime.heartbeat()
@@ -186,7 +188,7 @@ class ProcessorsApp:
                     result.writes[partition] = runtime.drain_state()
             if result.alerts:
                 await self._deliver(result)
-                await self._save(result.writes)
+                await self._save(result.writes, dict(self._anchor))
                 self.metrics.observe_alerts(result)
 
     def _caught_up(self) -> set[int]:
@@ -226,7 +228,9 @@ class ProcessorsApp:
             self.runtimes[partition] = runtime
         return runtime
 
-    async def _save(self, writes: dict[int, dict[str, bytes | None]]) -> None:
+    async def _save(
+        self, writes: dict[int, dict[str, bytes | None]], anchors: dict[int, Any]
+    ) -> None:
         """Write changed state to the table and its changelog, and wait until Kafka has it.
 
         The records go straight to the table's changelog partition (in order: the batch
@@ -239,7 +243,7 @@ class ProcessorsApp:
         records: list[tuple[int, bytes, bytes | None]] = []
         for partition, changes in writes.items():
             prefix = f"{partition}/"
-            with _in_partition(self._anchor[partition]):
+            with _in_partition(anchors[partition]):  # the batch's own: revocation-proof
                 for key, value in changes.items():
                     full = (prefix + key).encode()
                     records.append((partition, full, value))
