@@ -2,9 +2,12 @@
 
 The agent takes a batch of events with ``noack_take`` (Faust acknowledges nothing by
 itself), calls the pure :class:`Pipeline`, produces the outputs and waits until Kafka has
-every one, writes the changed state to the changelog-backed table, and only then
-acknowledges the batch. Faust commits acknowledged offsets after flushing its producer
-(changelog included), so an offset is never committed before its outputs and state.
+every one, writes the changed state to the table and its changelog and waits again, and
+only then acknowledges the batch; Faust commits only acknowledged offsets. So an offset
+is never committed before its record's outputs and state are in Kafka (at-least-once;
+alert ids are deterministic, so consumers drop the rare duplicate). Both writes go
+through :class:`KafkaWriter` (librdkafka); Faust keeps the consumer group, the table
+store, changelog recovery, commits and the web server.
 """
 
 from __future__ import annotations
