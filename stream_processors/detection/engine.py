@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,10 @@ def _micros(value: timedelta | float | int) -> int:
     if isinstance(value, timedelta):
         return value // timedelta(microseconds=1)
     return int(value * 1_000_000)
+
+
+# (event time, session, seq, event id, arrival number, enriched event)
+_Buffered = tuple[int, str, int, str, int, dict[str, Any]]
 
 
 class DetectionEngine:
@@ -88,8 +93,9 @@ class DetectionEngine:
         self._keys: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._timers: list[tuple[int, str, int, str, str]] = []
-        self._buffer: list[tuple[int, str, int, str, dict[str, Any]]] = []
-        self._buffered: dict[str, list[tuple[int, str, int, str, dict[str, Any]]]] = {}
+        self._buffer: list[_Buffered] = []
+        self._buffered: dict[str, list[_Buffered]] = {}
+        self._arrivals = itertools.count()
         self._max_ts = -_INF
         self._watermark = -_INF
         self._next_sweep = -_INF
@@ -178,7 +184,9 @@ class DetectionEngine:
     def _push(self, enriched: dict[str, Any], ts: int) -> None:
         event = enriched["event"]
         session = event["session_id"]
-        entry = (ts, session, event["seq"], event["event_id"], enriched)
+        # The arrival number breaks ties between identical entries (a re-delivered event),
+        # which would otherwise make the heap compare the event dicts themselves.
+        entry = (ts, session, event["seq"], event["event_id"], next(self._arrivals), enriched)
         heapq.heappush(self._buffer, entry)
         key = BUFFER_PREFIX + session
         self._buffered.setdefault(key, []).append(entry)
@@ -201,7 +209,7 @@ class DetectionEngine:
             self._dirty.add(key)
             if timers and timers[0][0] < entry[0]:
                 self._fire_timers(entry[0], out)
-            self._apply(entry[4], entry[0], out)
+            self._apply(entry[5], entry[0], out)
         if mark > self._watermark:
             self._set_watermark(mark, out)
 
@@ -338,7 +346,7 @@ class DetectionEngine:
             entries = self._buffered.get(key)
             if not entries:
                 return None
-            return {"events": [enriched_to_json(e[4]) for e in entries]}
+            return {"events": [enriched_to_json(e[5]) for e in entries]}
         ks = self._keys.get(key)
         if ks is None:
             return None

@@ -126,6 +126,19 @@ def test_buffered_events_wait_for_the_watermark(sp: SimpleNamespace) -> None:
     assert len(alerts) == 1
 
 
+def test_a_redelivered_event_in_the_buffer_does_not_break_ordering(sp: SimpleNamespace) -> None:
+    denied, write = sp.enrich_all(
+        [sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=3)]
+    )
+    engine = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=10)
+    # The same event twice (at-least-once delivery), enriched again a moment later: entries
+    # equal up to the enriched dict must not make the heap compare the dicts themselves.
+    again = {**denied, "enriched_at": denied["enriched_at"] + timedelta(seconds=1)}
+    assert engine.process_many([denied, again, write]) == []
+    alerts = engine.flush()
+    assert [a["event_ids"] for a in alerts] == [["s1-1", "s1-2"]]
+
+
 def test_within_is_inclusive(sp: SimpleNamespace) -> None:
     def run(gap: float) -> int:
         events = sp.enrich_all(
