@@ -64,6 +64,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[ProcessorConf
     datadir = ps.datadir or settings.cache_dir / "processors" / f"{ps.app_id}-{ps.web_port}"
     config = ProcessorConfig(
         bootstrap_servers=settings.bootstrap_servers,
+        schema_registry_url=settings.schema_registry_url,
         app_id=ps.app_id,
         store=ps.store,
         datadir=datadir,

@@ -24,6 +24,7 @@ import faust
 from faust.streams import _current_event  # the context Faust tables read a partition from
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from tooltrail.schemas import TOOL_CALL_EVENT, Decoder
 from tooltrail.stream_processors.workers.config import ProcessorConfig
 from tooltrail.stream_processors.workers.metrics import ProcessorMetrics
 from tooltrail.stream_processors.workers.pipeline import (
@@ -53,6 +54,16 @@ def _in_partition(event: Any) -> Iterator[None]:
         _current_event.reset(token)
 
 
+def _decoder(schema_registry_url: str | None) -> Decoder:
+    """Decodes both framings; Confluent framing needs the registry, when one is configured."""
+    if schema_registry_url is None:
+        return Decoder(expect=TOOL_CALL_EVENT)
+    from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: PLC0415
+
+    registry = SchemaRegistryClient.new_client({"url": schema_registry_url})
+    return Decoder(expect=TOOL_CALL_EVENT, registry=registry)
+
+
 class ProcessorsApp:
     """A Faust app running the tooltrail pipeline.
 
@@ -73,7 +84,9 @@ class ProcessorsApp:
         self.analysis = analysis
         self.metrics = metrics if metrics is not None else ProcessorMetrics()
         self.pipeline = Pipeline(
-            max_record_bytes=config.max_record_bytes, worker=config.worker_name
+            decoder=_decoder(config.schema_registry_url),
+            max_record_bytes=config.max_record_bytes,
+            worker=config.worker_name,
         )
         self.app = faust.App(
             config.app_id,

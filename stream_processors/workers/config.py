@@ -28,6 +28,8 @@ class ProcessorConfig:
 
     Attributes:
         bootstrap_servers: ``host:port[,host:port]`` of the Kafka cluster.
+        schema_registry_url: a Confluent-compatible Schema Registry, needed to decode
+            records in Confluent framing; single-object records need none.
         app_id: Faust application id: the consumer group and the changelog topic prefix.
         store: ``memory://`` (tests) or ``rocksdb://`` (production) for the state tables.
         datadir: where Faust keeps RocksDB tables; one directory per worker process.
@@ -42,6 +44,7 @@ class ProcessorConfig:
     """
 
     bootstrap_servers: str = "127.0.0.1:9092"
+    schema_registry_url: str | None = None
     app_id: str = "tooltrail-processors"
     store: str = "rocksdb://"
     datadir: Path = field(default_factory=lambda: Path("var/processors"))

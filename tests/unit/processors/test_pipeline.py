@@ -226,3 +226,30 @@ def test_dead_lettered_records_advance_the_marker_too(records: RecordFactory) ->
     store = Store()
     run(Pipeline(), [records(b"junk"), records(b"junk")], store)
     assert store.data[0]["m"] == b"1"
+
+
+def test_confluent_framed_events_decode_through_the_configured_registry(
+    records: RecordFactory,
+) -> None:
+    from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: PLC0415
+
+    from tooltrail.schemas import ConfluentSerializer, bundled  # noqa: PLC0415
+    from tooltrail.stream_processors.workers.app import _decoder  # noqa: PLC0415
+
+    registry = SchemaRegistryClient.new_client({"url": "mock://"})
+    encode = ConfluentSerializer(
+        bundled().current(TOOL_CALL_EVENT), registry=registry, subject="raw-value"
+    )
+    record = records(encode(make_event("s1", 1)), key=b"s1")
+
+    without = run(Pipeline(decoder=_decoder(None)), [record], Store())
+    (dead,) = [DEAD.decode(o.value).record for o in without.dead_letters]
+    assert dead["reason"] == "no_registry"
+
+    assert _decoder("mock://").registry is not None
+    # The mock registry keeps its schemas per client instance: decode with the one used above.
+    decoder = Decoder(expect=TOOL_CALL_EVENT, registry=registry)
+    with_registry = run(Pipeline(decoder=decoder), [record], Store())
+    assert with_registry.dead_letters == []
+    (enriched,) = [ENRICHED.decode(o.value).record for o in with_registry.enriched]
+    assert enriched["event"]["event_id"] == "s1-1"
