@@ -16,6 +16,7 @@ from fastavro import schemaless_reader, schemaless_writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import metric, paired, timed_rounds, write
+
 from tooltrail.schemas import (
     TOOL_CALL_EVENT,
     AgentIdentity,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 import click
+
 from tooltrail import __version__
 
 # (module, attribute) of each command group; a module that is missing from this build

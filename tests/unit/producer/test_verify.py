@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tooltrail.canonical import canonical_json as shared
 from tooltrail.producer.chain import SessionChain, compute_event_hash, event_bytes
 from tooltrail.producer.context import SessionContext
 from tooltrail.producer.events import new_event, tool_ref, ts_from_ns
 from tooltrail.producer.signing import Ed25519Signer, Ed25519Verifier, HmacKey, Signer
 from tooltrail.producer.verify import FindingKind, SessionVerifier, verify
 from tooltrail.schemas import TOOL_CALL_EVENT, Decoder, single_object_serializer
-from tooltrail.canonical import canonical_json as shared
 
 
 def make_session(n_calls: int = 3, *, signer: Signer | None = None, sid: str = "s1") -> list[Any]:
