@@ -38,6 +38,7 @@ from tooltrail.local import (
     release_lease,
 )
 from tooltrail.settings import Settings
+from tooltrail.stream_processors.workers.process import delete_app_topics
 from tooltrail.topics import admin_client
 
 _HERE = Path(__file__).parent
@@ -192,3 +193,11 @@ def unique_topic(
                 future.result(timeout=60)
             except Exception as exc:  # cleanup must not hide the test's own outcome
                 _LOG.warning("could not delete test topic %s: %s", name, exc)
+
+
+@pytest.fixture
+def app_id(kafka_bootstrap: str) -> Iterator[str]:
+    """A Faust app id of its own: a reused one would bring back another run's state."""
+    name = f"test-processors-{uuid.uuid4().hex[:12]}"
+    yield name
+    delete_app_topics(kafka_bootstrap, name)

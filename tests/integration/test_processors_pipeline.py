@@ -4,9 +4,8 @@ poison records dead-lettered while good ones flow."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,10 @@ from tooltrail.schemas import (
 from tooltrail.stream_processors.workers.chained import chained_events
 from tooltrail.stream_processors.workers.config import Topics
 from tooltrail.stream_processors.workers.kafkaio import produce_all, read_all, replay
-from tooltrail.stream_processors.workers.process import WorkerProcess, delete_app_topics
+from tooltrail.stream_processors.workers.process import WorkerProcess
 
 ENCODE = single_object_serializer(TOOL_CALL_EVENT)
 PARTITIONS = 3
-
-
-@pytest.fixture
-def app_id(kafka_bootstrap: str) -> Iterator[str]:
-    """A Faust app id of its own: a reused one would bring back another run's state."""
-    name = f"test-processors-{uuid.uuid4().hex[:12]}"
-    yield name
-    delete_app_topics(kafka_bootstrap, name)
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ changelog, no alert lost; and two workers sharing the partitions."""
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,10 @@ from tooltrail.stream_processors.workers.chained import chained_events
 from tooltrail.stream_processors.workers.config import Topics
 from tooltrail.stream_processors.workers.kafkaio import produce_all, read_all, replay
 from tooltrail.stream_processors.workers.pipeline import RawRecord
-from tooltrail.stream_processors.workers.process import WorkerProcess, delete_app_topics
+from tooltrail.stream_processors.workers.process import WorkerProcess
 
 ENCODE = single_object_serializer(TOOL_CALL_EVENT)
 FAST_GROUP = {"TOOLTRAIL_PROCESSORS_SESSION_TIMEOUT": "6"}
-
-
-@pytest.fixture
-def app_id(kafka_bootstrap: str) -> Iterator[str]:
-    """A Faust app id of its own: a reused one would bring back another run's state."""
-    name = f"test-processors-{uuid.uuid4().hex[:12]}"
-    yield name
-    delete_app_topics(kafka_bootstrap, name)
 
 
 @pytest.fixture
