@@ -76,6 +76,17 @@ def test_long_encoding(n: int) -> None:
     assert encode_long(n) == out.getvalue()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-(2**63), 2**63 - 1), st.integers(0, 40_000))
+def test_long_encoding_cached_high_bits(n: int, step: int) -> None:
+    """Large values go through the cache of high bits; neighbours share an entry."""
+    for v in (n, n, n + step, n - step):
+        if -(2**63) <= v < 2**63:
+            out = io.BytesIO()
+            schemaless_writer(out, "long", v)
+            assert encode_long(v) == out.getvalue()
+
+
 def test_bad_records_raise_schema_validation_error() -> None:
     fast = fast_single_object_serializer(TOOL_CALL_EVENT)
     event = events(None, None, {}, "none")[0]
