@@ -66,12 +66,13 @@ class SessionChain:
     :meth:`seal` so that seq order, hash order and publish order are one order.
     """
 
-    __slots__ = ("last_hash", "last_seq", "session_id")
+    __slots__ = ("last_body", "last_hash", "last_seq", "session_id")
 
     def __init__(self, *, session_id: str, last_seq: int = 0, last_hash: str | None = None) -> None:
         self.session_id = session_id
         self.last_seq = last_seq
         self.last_hash = last_hash
+        self.last_body = b""  # canonical JSON of the last sealed event (spooled as is)
 
     def seal(self, event: dict[str, Any], signer: Signer | None = None) -> dict[str, Any]:
         """Stamp ``seq``, ``prev_hash``, ``event_hash`` (and signature) onto ``event`` in place.
@@ -81,7 +82,8 @@ class SessionChain:
         self.last_seq += 1
         event["seq"] = self.last_seq
         event["prev_hash"] = self.last_hash
-        digest = hashlib.sha256(event_bytes(event)).hexdigest()
+        body = event_bytes(event)
+        digest = hashlib.sha256(body).hexdigest()
         event["event_hash"] = digest
         if signer is not None:
             event["signature"] = signer.sign(digest)
@@ -90,4 +92,5 @@ class SessionChain:
             event["signature"] = None
             event["key_id"] = None
         self.last_hash = digest
+        self.last_body = body
         return event

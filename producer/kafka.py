@@ -24,6 +24,7 @@ confluent_kafka is imported only when a publisher is built.
 from __future__ import annotations
 
 import atexit
+import collections
 import functools
 import logging
 import threading
@@ -38,6 +39,7 @@ from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
+from tooltrail.producer.spooled import spoolable, wire_bytes
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
@@ -55,6 +57,9 @@ _PERMANENT = frozenset(
     }
 )
 _PURGED = frozenset({"_PURGE_QUEUE", "_PURGE_INFLIGHT"})
+# Handed-off records the poll thread produces between polls (a poll lets the GIL go, so a
+# tool call in another thread never waits behind a long batch).
+_HANDOFF_BATCH = 64
 
 
 class KafkaPublisher(Closing):
@@ -150,6 +155,9 @@ class KafkaPublisher(Closing):
         self._replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None = None
         self._replay_head: tuple[RecordRef, bytes, bytes] | None = None
         self._deliver_plain = functools.partial(self._on_delivery, None)
+        # disk mode: records spooled by the caller, handed to librdkafka by the poll thread
+        # (see publish); guarded by _lock, cleared when the backlog takes over.
+        self._handoff: collections.deque[tuple[RecordRef, bytes, Any]] = collections.deque()
         self._stop = threading.Event()
         self.closed = False
         # Acks counted here, moved to the Prometheus counter by _sync_metrics (cheaper per
@@ -170,10 +178,24 @@ class KafkaPublisher(Closing):
     def in_backlog(self) -> bool:
         return self._backlog
 
+    @property
+    def takes_canonical(self) -> bool:
+        """Whether :meth:`publish` wants the event's canonical JSON (``disk`` mode)."""
+        return self.durability == "disk"
+
     # -- publishing ----------------------------------------------------------------------
 
-    def publish(self, event: dict[str, Any], *, durable: bool = False) -> bool:
-        """Encode and hand over one event; True when queued durably or to librdkafka."""
+    def publish(
+        self, event: dict[str, Any], *, durable: bool = False, canonical: bytes | None = None
+    ) -> bool:
+        """Encode and hand over one event; True when queued durably or to librdkafka.
+
+        In ``disk`` mode with ``canonical`` (the event's canonical JSON, from the hash
+        chain) the caller only appends those bytes to the spool; the poll thread encodes
+        and produces them, in spool order. The event is on disk when this returns.
+        """
+        if canonical is not None and self.spool is not None and not durable and spoolable(event):
+            return self._spool_then_handoff(event["session_id"].encode(), canonical, event)
         try:
             value = self.serializer(event, None)
         except Exception:
@@ -191,6 +213,8 @@ class KafkaPublisher(Closing):
             return False
         spool = self.spool
         with self._lock:
+            if self._handoff:  # records spooled earlier go to librdkafka first (order)
+                self._handoff_locked(len(self._handoff))
             ref = None
             if spool is not None and (durable or self.durability == "disk"):
                 ref = spool.append(key, value, sync=durable)
@@ -224,11 +248,87 @@ class KafkaPublisher(Closing):
             self.metrics.dropped("queue_full")
             return False
 
+    def _spool_then_handoff(self, key: bytes, canonical: bytes, event: dict[str, Any]) -> bool:
+        spool = self.spool
+        assert spool is not None
+        with self._lock:
+            if self.closed:
+                self.metrics.dropped("closed")
+                return False
+            ref = spool.append(key, canonical)
+            if ref is None:
+                self.metrics.dropped("spool_full")
+                return False
+            if not self._backlog:  # in backlog, the replay reads it from the spool
+                self._handoff.append((ref, key, event))
+                if len(self._handoff) > self.replay_max_inflight:
+                    self._handoff_locked(self.replay_batch)  # poll thread behind: help it
+        return True
+
+    def _handoff_locked(self, limit: int) -> int:
+        """Encode and produce up to ``limit`` handed-off records (``_lock`` held)."""
+        queue, moved = self._handoff, 0
+        while queue and moved < limit and not self._backlog:
+            ref, key, event = queue[0]
+            try:
+                value = self.serializer(event, None)
+            except Exception:
+                queue.popleft()
+                self.metrics.dropped("encode_error")
+                log.exception("tooltrail: event %s does not encode", event.get("event_id"))
+                if self.spool is not None:
+                    self.spool.ack(ref)
+                continue
+            try:
+                self._producer.produce(
+                    self.topic, value, key, on_delivery=functools.partial(self._on_delivery, ref)
+                )
+            except BufferError:
+                self._enter_backlog("queue_full")  # the replay takes over from the spool
+                break
+            queue.popleft()
+            self._cursor = ref
+            moved += 1
+        return moved
+
+    def _handoff_step(self, limit: int) -> None:
+        """Poll thread: encode outside the lock (the caller's appends never wait for it),
+        produce under it (so a backlog switch and the cursor stay consistent)."""
+        queue = self._handoff
+        for _ in range(limit):
+            try:
+                ref, key, event = queue[0]
+            except IndexError:
+                return
+            try:
+                value = self.serializer(event, None)
+            except Exception:
+                value = None
+            with self._lock:
+                if self._backlog or not queue or queue[0][0] is not ref:
+                    return  # taken over by the backlog, or handed over by a flush meanwhile
+                if value is None:
+                    self._handoff_locked(1)  # counts and acknowledges the encode error
+                    continue
+                try:
+                    self._producer.produce(
+                        self.topic,
+                        value,
+                        key,
+                        on_delivery=functools.partial(self._on_delivery, ref),
+                    )
+                except BufferError:
+                    self._enter_backlog("queue_full")
+                    return
+                queue.popleft()
+                self._cursor = ref
+
     def _enter_backlog(self, why: str) -> None:
         if self._backlog or self.spool is None:
             return
         log.warning("tooltrail: spooling events to disk (%s)", why)
         self._backlog = True
+        self._handoff.clear()  # spooled after _cursor: the replay hands them over, in order
         self._replay_iter = None
         if self.durability == "memory":
             self._reserved = self.spool.roll(reserve=True)
@@ -276,7 +376,10 @@ class KafkaPublisher(Closing):
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._producer.poll(0.0 if self._backlog else 0.05)
+                if self._handoff:
+                    self._handoff_step(_HANDOFF_BATCH)
+                busy = self._backlog or self._handoff
+                self._producer.poll(0.0 if busy else 0.01 if self.durability == "disk" else 0.05)
                 self._sync_metrics()
                 if self.spool is not None:
                     self.spool.flush_acks()
@@ -308,6 +411,14 @@ class KafkaPublisher(Closing):
                     break
                 ref, key, value = item
                 try:
+                    value = wire_bytes(value, self.serializer)
+                except Exception:
+                    self.metrics.dropped("encode_error")
+                    log.exception("tooltrail: a spooled event does not encode")
+                    self.spool.ack(ref)
+                    self._cursor = ref
+                    continue
+                try:
                     self._producer.produce(
                         self.topic,
                         value,
@@ -337,7 +448,7 @@ class KafkaPublisher(Closing):
 
     def pending(self) -> int:
         """Records not yet acknowledged by the broker (librdkafka queue + unsent backlog)."""
-        queued = len(self._producer)
+        queued = len(self._producer) + len(self._handoff)
         if self._backlog and self.spool is not None:
             return max(queued, self.spool.pending)
         return queued
@@ -345,6 +456,9 @@ class KafkaPublisher(Closing):
     def flush(self, timeout: float = 10.0) -> int:
         """Wait up to ``timeout`` s for delivery of everything published; returns what is left."""
         deadline = time.monotonic() + timeout
+        if self._handoff:
+            with self._lock:
+                self._handoff_locked(len(self._handoff))
         while True:
             left = self.pending()
             remaining = deadline - time.monotonic()

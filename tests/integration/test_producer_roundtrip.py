@@ -27,9 +27,11 @@ class TeePublisher(KafkaPublisher):
         super().__init__(**kwargs)
         self.sent: list[dict[str, Any]] = []
 
-    def publish(self, event: dict[str, Any], *, durable: bool = False) -> bool:
+    def publish(
+        self, event: dict[str, Any], *, durable: bool = False, canonical: bytes | None = None
+    ) -> bool:
         self.sent.append(copy.deepcopy(event))
-        return super().publish(event, durable=durable)
+        return super().publish(event, durable=durable, canonical=canonical)
 
 
 @pytest.mark.parametrize("mode", ["memory", "disk"])
