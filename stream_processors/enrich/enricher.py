@@ -31,6 +31,7 @@ AGENT_PREFIX = "agent:"
 # Labels the enricher derives itself, beyond the catalog's.
 DERIVED_LABELS = frozenset({"secret_in_arguments", "outside_allowlist", "untrusted_value"})
 _UNTRUSTED = "untrusted_content"
+_EXTERNAL_CACHE = 4096  # destinations whose internal/external verdict is remembered
 
 
 def _now() -> datetime:
@@ -74,6 +75,9 @@ class Enricher:
         self.max_agents = max_agents
         self.max_destinations = max_destinations_per_agent
         self._clock = clock or _now
+        # is_external is pure and costly (an IP parse per domain); destinations repeat a lot.
+        self._external: dict[str, bool] = {}
+        self._external_for = self.internal_domains
         # key -> state; dicts keep insertion order, re-inserted on touch = LRU order.
         self._sessions: dict[str, dict[str, Any]] = {}
         self._agents: dict[str, dict[str, Any]] = {}
@@ -115,7 +119,7 @@ class Enricher:
         external: bool | None = None
         first_seen = False
         if domain is not None:
-            external = is_external(domain, self.internal_domains)
+            external = self._is_external(domain)
             first_seen = self._first_seen(event, domain)
         if (arguments and has_secret(arguments)) or any(
             r["path"].startswith("arguments") for r in event.get("redactions") or ()
@@ -143,6 +147,17 @@ class Enricher:
         return self.enrich(event)
 
     # -- derived state -------------------------------------------------------------------
+
+    def _is_external(self, domain: str) -> bool:
+        """``is_external`` against the internal domains, cached (bounded) per domain."""
+        cache = self._external
+        if self._external_for is not self.internal_domains or len(cache) >= _EXTERNAL_CACHE:
+            cache.clear()
+            self._external_for = self.internal_domains
+        external = cache.get(domain)
+        if external is None:
+            external = cache[domain] = is_external(domain, self.internal_domains)
+        return external
 
     def _first_seen(self, event: dict[str, Any], domain: str) -> bool:
         key = f"{AGENT_PREFIX}{event['tenant_id']}/{event['agent']['id']}"
