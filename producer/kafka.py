@@ -36,10 +36,11 @@ from typing import Any
 
 from tooltrail.closing import Closing
 from tooltrail.errors import ConfigError
+from tooltrail.producer.feed import HANDOFF_BATCH, SpoolFeed
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
-from tooltrail.producer.spooled import spoolable, wire_bytes
+from tooltrail.producer.spooled import spoolable
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
@@ -57,12 +58,9 @@ _PERMANENT = frozenset(
     }
 )
 _PURGED = frozenset({"_PURGE_QUEUE", "_PURGE_INFLIGHT"})
-# Handed-off records the poll thread produces between polls (a poll lets the GIL go, so a
-# tool call in another thread never waits behind a long batch).
-_HANDOFF_BATCH = 64
 
 
-class KafkaPublisher(Closing):
+class KafkaPublisher(SpoolFeed, Closing):
     """Publishes encoded events to Kafka, spooling to disk when it cannot (see module doc).
 
     Args:
@@ -248,81 +246,6 @@ class KafkaPublisher(Closing):
             self.metrics.dropped("queue_full")
             return False
 
-    def _spool_then_handoff(self, key: bytes, canonical: bytes, event: dict[str, Any]) -> bool:
-        spool = self.spool
-        assert spool is not None
-        with self._lock:
-            if self.closed:
-                self.metrics.dropped("closed")
-                return False
-            ref = spool.append(key, canonical)
-            if ref is None:
-                self.metrics.dropped("spool_full")
-                return False
-            if not self._backlog:  # in backlog, the replay reads it from the spool
-                self._handoff.append((ref, key, event))
-                if len(self._handoff) > self.replay_max_inflight:
-                    self._handoff_locked(self.replay_batch)  # poll thread behind: help it
-        return True
-
-    def _handoff_locked(self, limit: int) -> int:
-        """Encode and produce up to ``limit`` handed-off records (``_lock`` held)."""
-        queue, moved = self._handoff, 0
-        while queue and moved < limit and not self._backlog:
-            ref, key, event = queue[0]
-            try:
-                value = self.serializer(event, None)
-            except Exception:
-                queue.popleft()
-                self.metrics.dropped("encode_error")
-                log.exception("tooltrail: event %s does not encode", event.get("event_id"))
-                if self.spool is not None:
-                    self.spool.ack(ref)
-                continue
-            try:
-                self._producer.produce(
-                    self.topic, value, key, on_delivery=functools.partial(self._on_delivery, ref)
-                )
-            except BufferError:
-                self._enter_backlog("queue_full")  # the replay takes over from the spool
-                break
-            queue.popleft()
-            self._cursor = ref
-            moved += 1
-        return moved
-
-    def _handoff_step(self, limit: int) -> None:
-        """Poll thread: encode outside the lock (the caller's appends never wait for it),
-        produce under it (so a backlog switch and the cursor stay consistent)."""
-        queue = self._handoff
-        for _ in range(limit):
-            try:
-                ref, key, event = queue[0]
-            except IndexError:
-                return
-            try:
-                value = self.serializer(event, None)
-            except Exception:
-                value = None
-            with self._lock:
-                if self._backlog or not queue or queue[0][0] is not ref:
-                    return  # taken over by the backlog, or handed over by a flush meanwhile
-                if value is None:
-                    self._handoff_locked(1)  # counts and acknowledges the encode error
-                    continue
-                try:
-                    self._producer.produce(
-                        self.topic,
-                        value,
-                        key,
-                        on_delivery=functools.partial(self._on_delivery, ref),
-                    )
-                except BufferError:
-                    self._enter_backlog("queue_full")
-                    return
-                queue.popleft()
-                self._cursor = ref
-
     def _enter_backlog(self, why: str) -> None:
         if self._backlog or self.spool is None:
             return
@@ -377,7 +300,7 @@ class KafkaPublisher(Closing):
         while not self._stop.is_set():
             try:
                 if self._handoff:
-                    self._handoff_step(_HANDOFF_BATCH)
+                    self._handoff_step(HANDOFF_BATCH)
                 busy = self._backlog or self._handoff
                 self._producer.poll(0.0 if busy else 0.01 if self.durability == "disk" else 0.05)
                 self._sync_metrics()
@@ -395,54 +318,6 @@ class KafkaPublisher(Closing):
             acked, self._acked = self._acked, 0
         if acked:
             self.metrics.produced.inc(acked)
-
-    def _replay_step(self) -> bool:
-        """Hand up to ``replay_batch`` spooled records over; False when nothing could move."""
-        assert self.spool is not None
-        moved = 0
-        with self._lock:
-            while moved < self.replay_batch and len(self._producer) < self.replay_max_inflight:
-                item = self._replay_head or self._next_pending()
-                self._replay_head = None
-                if item is None:
-                    if not self._broker_down:
-                        self._backlog = False
-                        log.info("tooltrail: spool replay caught up")
-                    break
-                ref, key, value = item
-                try:
-                    value = wire_bytes(value, self.serializer)
-                except Exception:
-                    self.metrics.dropped("encode_error")
-                    log.exception("tooltrail: a spooled event does not encode")
-                    self.spool.ack(ref)
-                    self._cursor = ref
-                    continue
-                try:
-                    self._producer.produce(
-                        self.topic,
-                        value,
-                        key,
-                        on_delivery=functools.partial(self._on_delivery, ref),
-                    )
-                except BufferError:
-                    self._replay_head = item
-                    break
-                self._cursor = ref
-                self.metrics.replayed.inc()
-                moved += 1
-        return moved > 0
-
-    def _next_pending(self) -> tuple[RecordRef, bytes, bytes] | None:
-        assert self.spool is not None
-        for _ in range(2):
-            if self._replay_iter is None:
-                self._replay_iter = self.spool.iter_pending(after=self._cursor)
-            item = next(self._replay_iter, None)
-            if item is not None:
-                return item
-            self._replay_iter = None  # exhausted: look again for records appended since
-        return None
 
     # -- lifecycle -----------------------------------------------------------------------
 
