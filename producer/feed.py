@@ -21,8 +21,8 @@ from tooltrail.producer.spool import RecordRef, Spool
 from tooltrail.producer.spooled import wire_bytes
 
 log = logging.getLogger("tooltrail.producer.kafka")
-# Handed-off records the poll thread produces between polls.
-HANDOFF_BATCH = 64
+# Handed-off records the poll thread produces between polls (each poll lets the GIL go).
+HANDOFF_BATCH = 16
 
 
 class SpoolFeed:

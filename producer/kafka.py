@@ -297,12 +297,18 @@ class KafkaPublisher(SpoolFeed, Closing):
     # -- background: poll, acks, fsync, replay -------------------------------------------
 
     def _run(self) -> None:
+        active = 0.0  # when the disk-mode handoff last had work
         while not self._stop.is_set():
             try:
+                idle = 0.05
                 if self._handoff:
                     self._handoff_step(HANDOFF_BATCH)
-                busy = self._backlog or self._handoff
-                self._producer.poll(0.0 if busy else 0.01 if self.durability == "disk" else 0.05)
+                    active = time.monotonic()
+                if active and time.monotonic() - active < 0.1:
+                    # While calls come in, pick them up every millisecond: the handoff runs
+                    # in small bursts, so a call waits for the GIL behind a few records only.
+                    idle = 0.001
+                self._producer.poll(0.0 if self._backlog or self._handoff else idle)
                 self._sync_metrics()
                 if self.spool is not None:
                     self.spool.flush_acks()
