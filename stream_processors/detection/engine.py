@@ -271,13 +271,15 @@ class DetectionEngine:
                 self._make_room()
             ks = {"r": {}, "exp": 0, "last": ts}
             self._keys[key] = ks
-        rs: dict[str, Any] | None = ks["r"].get(matcher.id)
+        states = ks["r"]
+        rs: dict[str, Any] | None = states.get(matcher.id)
         if rs is None:
             if not create:
                 return None
-            rs = ks["r"][matcher.id] = {}
+            rs = states[matcher.id] = {}
         expires = ts + matcher.ttl
-        ks["exp"] = max(ks["exp"], expires)
+        if expires > ks["exp"]:  # noqa: PLR1730 (a test is cheaper than max() on this path)
+            ks["exp"] = expires
         ks["last"] = ts
         self._dirty.add(key)
         return rs

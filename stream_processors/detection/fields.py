@@ -188,14 +188,19 @@ def discriminators(enriched: dict[str, Any]) -> tuple[Any, ...]:
 def make_view(enriched: dict[str, Any], ts: int | None = None) -> View:
     """The view of one EnrichedToolCallEvent dict (``ts``: its event time, if known).
 
-    Only the identity and the time are copied now; every other field on first use. The
-    discriminators were already used to choose the plan and are rarely read again.
+    The identity and the time are copied now, and ``tool`` and ``args_hash``, which the
+    default pack reads for nearly every event (filling them here costs less than a
+    ``__missing__`` call each); every other field on first use. The discriminators were
+    already used to choose the plan and are rarely read again.
     """
     event = enriched["event"]
+    tool = event.get("tool")
     view = View(
         event_id=event["event_id"],
         session_id=event["session_id"],
         ts=event_time_us(event) if ts is None else ts,
+        tool=tool.get("name") if tool else None,
+        args_hash=event.get("arguments_sha256") or _sha256(event.get("arguments")),
     )
     view.enriched = enriched
     return view

@@ -82,7 +82,7 @@ class SequenceMatcher(Matcher):
         for name in [n for n, st in subs.items() if st["lead"] is None and not any(st["p"])]:
             del subs[name]
 
-    def on_event(
+    def on_event(  # noqa: PLR0912 (the hot path: helpers inlined on purpose)
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
@@ -93,7 +93,8 @@ class SequenceMatcher(Matcher):
         rs = engine.rule_state(key, self, ts, create=starts)
         if rs is None:
             return
-        group = self.group(v)
+        group_of = self.group_of  # inlined self.group()
+        group = "" if group_of is None else group_of(v)
         if group is None:
             return
         subs = rs.get("s")
@@ -116,8 +117,11 @@ class SequenceMatcher(Matcher):
                 self._absent(engine, rs, sub, role, ts)
                 subs = rs.get("s")
                 continue
-            state = self._sub(engine, rs, sub)
-            subs = rs["s"]
+            # _sub inlined for an existing sub-key (the common case).
+            state = subs.get(sub) if subs is not None else None
+            if state is None:
+                state = self._sub(engine, rs, sub)
+                subs = rs["s"]
             pos = self.pos_of[role]
             if pos and state["p"][pos - 1] is None:
                 continue  # nothing waits for this step: the common case, kept cheap

@@ -28,11 +28,12 @@ class ThresholdMatcher(Matcher):
         self.within = rule.within_us or 0
         self.needed = int(self.th.value) + (1 if self.th.strict else 0)
 
-    def on_event(
+    def on_event(  # noqa: PLR0912 (the hot path: helpers inlined on purpose)
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
-        group = self.group(v)
+        group_of = self.group_of  # inlined self.group(): this runs for most events
+        group = "" if group_of is None else group_of(v)
         if key is None or group is None:
             return
         ts = v["ts"]
@@ -59,7 +60,14 @@ class ThresholdMatcher(Matcher):
                 rs["pn"] = max(PRUNE_AT, 2 * len(groups))
         eid = v["event_id"]
         if measure == "count":
-            items = self._count(win, ts, eid, horizon)
+            # _count inlined (the common case: one more event in a window not yet full).
+            win.append([ts, eid])
+            needed = self.needed
+            if len(win) > needed:
+                del win[0]
+            if len(win) < needed or win[0][0] < horizon:
+                return
+            items = win
         elif measure == "distinct":
             items = self._distinct(win, ts, eid, horizon, text_of(value))
         else:
@@ -131,7 +139,8 @@ class CooccurrenceMatcher(Matcher):
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
-        group = self.group(v)
+        group_of = self.group_of  # inlined self.group()
+        group = "" if group_of is None else group_of(v)
         if key is None or group is None:
             return
         ts = v["ts"]
