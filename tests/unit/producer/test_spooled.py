@@ -74,3 +74,27 @@ def test_disk_mode_spools_canonical_json_and_replays_it_encoded(tmp_path: Path) 
             assert e["event_hash"] == compute_event_hash(e)
             assert (e["signature"] is not None) is (signer is not None)
             prev = e["event_hash"]
+
+
+def test_disk_handoff_hitting_a_full_queue_keeps_every_record_in_order(tmp_path: Path) -> None:
+    """librdkafka's queue fills mid-handoff: the backlog takes over from the spool; nothing
+    is skipped, repeated or reordered (what the next process would send, in seq order)."""
+    pub = KafkaPublisher(
+        bootstrap_servers=NOWHERE,
+        durability="disk",
+        spool_dir=tmp_path,
+        queue_max_messages=10,
+        producer_config={"linger.ms": 1000},
+    )
+    auditor = Auditor(publisher=pub)
+    with auditor.session(session_id="full"):
+        for i in range(200):
+            auditor.start("t", arguments={"i": i}).finish(result=i)
+    auditor.flush(0.5)
+    assert pub.in_backlog
+    auditor.close(timeout=0.2)
+    spool = Spool(directory=tmp_path)
+    values = [v for _, _, v in spool.iter_pending()]
+    spool.close()
+    assert [event_from_canonical(v)["seq"] for v in values] == list(range(1, 203))
+    assert pub.metrics.dropped_value("spool_full") == 0
