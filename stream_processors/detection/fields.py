@@ -102,6 +102,10 @@ LIST_FIELDS: frozenset[str] = frozenset(
     {"labels", "redaction_rules", "provenance_kinds", "provenance_sources", "provenance_values"}
 )
 _MISSING = object()
+# Where a view caches the state key string of a single ``by`` field (see matcher.key_fn);
+# the session's is filled when the view is made, since nearly every rule is keyed by it.
+KEY_SLOT = "\x00key:"
+SESSION_KEY_SLOT = KEY_SLOT + "session_id"
 
 
 def _sha256(text: str | None) -> str | None:
@@ -195,12 +199,17 @@ def make_view(enriched: dict[str, Any], ts: int | None = None) -> View:
     """
     event = enriched["event"]
     tool = event.get("tool")
+    session = event["session_id"]
     view = View(
-        event_id=event["event_id"],
-        session_id=event["session_id"],
-        ts=event_time_us(event) if ts is None else ts,
-        tool=tool.get("name") if tool else None,
-        args_hash=event.get("arguments_sha256") or _sha256(event.get("arguments")),
+        {
+            "event_id": event["event_id"],
+            "session_id": session,
+            "ts": event_time_us(event) if ts is None else ts,
+            "tool": tool.get("name") if tool else None,
+            "args_hash": event.get("arguments_sha256") or _sha256(event.get("arguments")),
+            # The state key of every rule partitioned by session (see matcher.key_fn).
+            SESSION_KEY_SLOT: None if session is None else "session_id=" + str(session),
+        }
     )
     view.enriched = enriched
     return view

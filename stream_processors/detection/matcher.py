@@ -7,10 +7,12 @@ engine hands it, so the engine can snapshot and restore any key.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tooltrail.stream_processors.detection.conditions import Node
+from tooltrail.stream_processors.detection.fields import KEY_SLOT, SESSION_KEY_SLOT
 from tooltrail.stream_processors.detection.model import Rule
 
 if TYPE_CHECKING:
@@ -42,8 +44,11 @@ def key_fn(fields: tuple[str, ...]) -> Any:
     """A function view -> key string (None when a field is missing, as EQL joins require)."""
     if len(fields) == 1:
         (only,) = fields
+        if only == "session_id":
+            # make_view fills this slot for every view: a C-level lookup, no Python call.
+            return operator.itemgetter(SESSION_KEY_SLOT)
         prefix = only + "="
-        slot = "\x00key:" + only  # cached in the view: several rules share a key field
+        slot = KEY_SLOT + only  # cached in the view: several rules share a key field
 
         def one(v: Any) -> str | None:
             key: str | None = v.get(slot)
