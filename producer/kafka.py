@@ -308,7 +308,7 @@ class KafkaPublisher(SpoolFeed, Closing):
                     # While calls come in, pick them up every millisecond: the handoff runs
                     # in small bursts, so a call waits for the GIL behind a few records only.
                     idle = 0.001
-                self._producer.poll(0.0 if self._backlog or self._handoff else idle)
+                self._producer.poll(0.0 if self._backlog else idle)
                 self._sync_metrics()
                 if self.spool is not None:
                     self.spool.flush_acks()
