@@ -148,7 +148,18 @@ class DetectionEngine:
             if mark > self._watermark:
                 self._set_watermark(mark, out)
             return out
-        self._push(enriched, ts)
+        # _push inlined: nearly every event takes this path when lateness is above zero.
+        event = enriched["event"]
+        session = event["session_id"]
+        entry = (ts, session, event["seq"], event["event_id"], next(self._arrivals), enriched)
+        heapq.heappush(self._buffer, entry)
+        key = BUFFER_PREFIX + session
+        pending = self._buffered.get(key)
+        if pending is None:
+            self._buffered[key] = [entry]
+        else:
+            pending.append(entry)
+        self._dirty.add(key)
         self._release(mark, out)
         return out
 

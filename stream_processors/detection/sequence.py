@@ -158,7 +158,8 @@ class SequenceMatcher(Matcher):
         for cap in self.step_caps[role]:
             value = v[cap.field]
             if value is not None:
-                caps[cap.name] = text_of(value)
+                # A string is its own text: skip the call (most captures are tool names).
+                caps[cap.name] = value if type(value) is str else text_of(value)
         if pos == 0:
             lead = state["lead"]
             if self.has_lead and lead is not None and ts - lead <= self.within:
