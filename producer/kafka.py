@@ -15,7 +15,10 @@ Durability modes:
 * ``disk``: every event is appended to the spool before it is handed to librdkafka and
   acknowledged in the spool on its delivery report, so a killed process loses nothing it
   recorded; the next process replays what is unacknowledged (at-least-once: a record
-  delivered just before the kill may arrive twice, with the same event_id).
+  delivered just before the kill may arrive twice, with the same event_id). The calling
+  thread spools the event's canonical JSON (made by the hash chain anyway) and the poll
+  thread encodes and produces it (``feed.py``, ``spooled.py``); signed events, and
+  :meth:`KafkaPublisher.publish_bytes`, spool the encoded bytes on the caller instead.
 
 ``publish`` never blocks on the network and never raises; failures are counted as drops.
 confluent_kafka is imported only when a publisher is built.

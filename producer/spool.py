@@ -1,4 +1,5 @@
-"""The disk spool: an append-only, bounded, crash-tolerant log of encoded events.
+"""The disk spool: an append-only, bounded, crash-tolerant log of events (opaque values:
+encoded records, or canonical JSON from disk mode, see ``spooled.py``).
 
 Layout: one directory (owned by one process at a time, ``flock`` on ``LOCK``) of segment
 files ``<no:016d>.seg`` replayed in name order, each with an ``.ack`` sidecar listing the
