@@ -37,6 +37,8 @@ class SequenceMatcher(Matcher):
         self.pos_of = {i: n for n, i in enumerate(self.positive)}
         self.has_tail = steps[-1].absent
         self.has_lead = steps[0].absent
+        # Whether a first-step event simply opens a partial match (see on_event).
+        self.opens = self.k > 1 and not self.has_lead
         # absent step index -> the pending slot it cancels (None: the leading guard).
         self.cancels: dict[int, int | None] = {}
         for i, s in enumerate(steps):
@@ -123,8 +125,19 @@ class SequenceMatcher(Matcher):
                 state = self._sub(engine, rs, sub)
                 subs = rs["s"]
             pos = self.pos_of[role]
-            if pos and state["p"][pos - 1] is None:
-                continue  # nothing waits for this step: the common case, kept cheap
+            if pos:
+                if state["p"][pos - 1] is None:
+                    continue  # nothing waits for this step: the common case, kept cheap
+            elif self.opens:
+                # The first step of a longer sequence without a leading absence: _advance
+                # would only put a new partial match in the first slot. Inlined (hot).
+                caps = {}
+                for cap in self.step_caps[role]:
+                    value = v[cap.field]
+                    if value is not None:
+                        caps[cap.name] = value if type(value) is str else text_of(value)
+                state["p"][0] = [ts, ts, [v["event_id"]], caps, None, ""]
+                continue
             self._advance(engine, v, role, rs=rs, state=state, sub=sub, key=key, out=out)
 
     def _absent(
