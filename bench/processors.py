@@ -170,7 +170,7 @@ from tooltrail.stream_processors.workers import pipeline
 from tooltrail.stream_processors.workers.config import ProcessorConfig, Topics
 from tooltrail.stream_processors.workers.runner import run_worker
 
-def count_only(self, records, analyzer_for):
+def count_only(self, records, analyzer_for, **kwargs):
     result = pipeline.BatchResult()
     result.processed = sum(1 for _ in records)
     return result

@@ -36,6 +36,9 @@ class ProcessorSettings(BaseSettings):
     web_port: int = Field(default=6066, ge=0, le=65535, description="0 disables the web server.")
     batch_size: int = Field(default=1000, ge=1)
     batch_within: float = Field(default=0.05, gt=0)
+    checkpoint_interval: float = Field(
+        default=1.0, ge=0, description="Seconds between state checkpoints (acks wait for one)."
+    )
     max_record_bytes: int = Field(default=1_048_576, ge=1)
     session_timeout: float = Field(default=10.0, ge=6.0)
     allowed_lateness: float = Field(default=0.25, ge=0)
@@ -73,6 +76,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[ProcessorConf
         partitions=settings.topic_partitions,
         batch_size=ps.batch_size,
         batch_within=ps.batch_within,
+        checkpoint_interval=ps.checkpoint_interval,
         max_record_bytes=ps.max_record_bytes,
         session_timeout=ps.session_timeout,
         worker_name=ps.worker_name or f"{socket.gethostname()}:{os.getpid()}",

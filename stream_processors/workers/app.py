@@ -2,12 +2,15 @@
 
 The agent takes a batch of events with ``noack_take`` (Faust acknowledges nothing by
 itself), calls the pure :class:`Pipeline`, produces the outputs and waits until Kafka has
-every one, writes the changed state to the table and its changelog and waits again, and
-only then acknowledges the batch; Faust commits only acknowledged offsets. So an offset
-is never committed before its record's outputs and state are in Kafka (at-least-once;
-alert ids are deterministic, so consumers drop the rare duplicate). Both writes go
-through :class:`KafkaWriter` (librdkafka); Faust keeps the consumer group, the table
-store, changelog recovery, commits and the web server.
+every one. State is saved at checkpoints (every ``checkpoint_interval`` seconds, from the
+agent or the heartbeat timer): the changed state of every partition goes to the table and
+its changelog, and only once Kafka has it are the batches since the previous checkpoint
+acknowledged; Faust commits only acknowledged offsets. So an offset is never committed
+before its record's outputs and state are in Kafka (at-least-once). A crash replays the
+records after the last checkpoint from the state saved with it: their outputs are sent
+again with the same content (alert ids are deterministic, so consumers drop duplicates).
+Both writes go through :class:`KafkaWriter` (librdkafka); Faust keeps the consumer group,
+the table store, changelog recovery, commits and the web server.
 """
 
 from __future__ import annotations
@@ -129,13 +132,31 @@ class ProcessorsApp:
         self.runtimes: dict[int, PartitionRuntime] = {}
         self._anchor: dict[int, Any] = {}  # partition -> an event of it, for table writes
         self._lock = asyncio.Lock()
+        self._stream: Any = None
+        self._pending: list[Any] = []  # processed, delivered, waiting for a checkpoint
+        self._checkpointed = time.monotonic()
+        self._stopping = False
+        self._revocations = 0
         self.writer: KafkaWriter | None = None
         self.batches_done = 0
+        self.checkpoints_done = 0
         self.app.agent(self.raw_topic, name="tooltrail-processors")(self._agent)
         self.app.timer(max(0.05, analysis.allowed_lateness / 2), name="tooltrail-heartbeat")(
             self._heartbeat
         )
         self.app.on_partitions_revoked.connect(self._on_revoked)
+        faust_on_stop = self.app.on_stop
+
+        async def on_stop() -> None:
+            # Faust stops timers first, then waits for every unacknowledged record: save the
+            # pending batches now, and from here on after every batch.
+            self._stopping = True
+            async with self._lock:
+                if self._pending:
+                    await self.checkpoint()
+            await faust_on_stop()
+
+        self.app.on_stop = on_stop  # type: ignore[method-assign]
         self._add_views()
         self.metrics.set_lag_source(self._lag)
 
@@ -143,10 +164,14 @@ class ProcessorsApp:
 
     async def _agent(self, stream: Any) -> AsyncIterator[None]:
         size, within = self.config.batch_size, self.config.batch_within
+        self._stream = stream
         async for events in stream.noack_take(size, within=within):
             started = time.perf_counter()
             try:
                 await self.handle_batch(events)
+                if self._checkpoint_due():
+                    async with self._lock:
+                        await self.checkpoint()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -155,13 +180,11 @@ class ProcessorsApp:
                 log.critical("batch failed; stopping the worker: %r", exc, exc_info=exc)
                 await self.app.crash(exc)
                 raise
-            for event in events:
-                await stream.ack(event)
             self.metrics.batch_seconds.observe(time.perf_counter() - started)
             yield None
 
     async def handle_batch(self, events: Sequence[Any]) -> BatchResult:
-        """Run the pipeline over a batch, deliver its outputs, then save the state."""
+        """Run the pipeline over a batch and deliver its outputs; a checkpoint acks it."""
         records = []
         anchors: dict[int, Any] = {}
         for event in events:
@@ -176,11 +199,19 @@ class ProcessorsApp:
                 )
             )
             anchors[message.partition] = event
-        self._anchor.update(anchors)
         async with self._lock:
-            result = self.pipeline.process(records, self._runtime)
+            self._anchor.update(anchors)
+            result = self.pipeline.process(records, self._runtime, drain=False)
+            revocations = self._revocations
             await self._deliver(result)
-            await self._save(result.writes, anchors)
+            if revocations != self._revocations:  # a rebalance took partitions meanwhile
+                ours = {
+                    tp.partition
+                    for tp in self.app.consumer.assignment()
+                    if tp.topic == self.config.topics.raw
+                }
+                events = [e for e in events if e.message.partition in ours]
+            self._pending.extend(events)
         self.metrics.observe(result)
         self.batches_done += 1
         return result
@@ -201,11 +232,35 @@ class ProcessorsApp:
                     continue
                 if alerts:
                     self.pipeline.add_alerts(alerts, None, result)
-                    result.writes[partition] = runtime.drain_state()
             if result.alerts:
-                await self._deliver(result)
-                await self._save(result.writes, dict(self._anchor))
+                await self._deliver(result)  # their state goes with the next checkpoint
                 self.metrics.observe_alerts(result)
+            if self._checkpoint_due(idle=True):
+                await self.checkpoint()
+
+    def _checkpoint_due(self, *, idle: bool = False) -> bool:
+        """Batches wait for a checkpoint, or the heartbeat finds state left unsaved."""
+        if self._stopping:
+            return bool(self._pending)
+        if time.monotonic() - self._checkpointed < self.config.checkpoint_interval:
+            return False
+        return bool(self._pending) or (idle and bool(self.runtimes))
+
+    async def checkpoint(self) -> None:
+        """Save every partition's changed state, then acknowledge the batches it covers.
+
+        Call with the lock held. Every pending batch's outputs were delivered before it
+        joined ``_pending``, so once this state is in Kafka their offsets may be committed.
+        """
+        pending, self._pending = self._pending, []
+        writes = {p: w for p, rt in self.runtimes.items() if (w := rt.drain_state())}
+        anchors = {p: self._anchor[p] for p in writes}
+        await self._save(writes, anchors)
+        self._checkpointed = time.monotonic()
+        self.checkpoints_done += 1
+        stream = self._stream
+        for event in pending:  # _on_revoked took out those of revoked partitions
+            await stream.ack(event)
 
     def _caught_up(self) -> set[int]:
         """Partitions whose every record (up to the high-water mark) has been applied."""
@@ -280,6 +335,12 @@ class ProcessorsApp:
             if tp.topic == self.config.topics.raw:
                 self.runtimes.pop(tp.partition, None)
                 self._anchor.pop(tp.partition, None)
+        # records of a revoked partition whose state was never saved: the next owner
+        # replays them from the last checkpoint
+        gone = {tp.partition for tp in revoked if tp.topic == self.config.topics.raw}
+        self._revocations += 1
+        if gone:
+            self._pending = [e for e in self._pending if e.message.partition not in gone]
 
     async def _deliver(self, result: BatchResult) -> None:
         """Produce every output and wait until Kafka has all of them (failures re-sent)."""

@@ -122,9 +122,17 @@ class Pipeline:
         self._enc_dead = single_object_serializer(DEAD_LETTER)
 
     def process(
-        self, records: Iterable[RawRecord], analyzer_for: Callable[[int], Analyzer]
+        self,
+        records: Iterable[RawRecord],
+        analyzer_for: Callable[[int], Analyzer],
+        *,
+        drain: bool = True,
     ) -> BatchResult:
-        """Run a batch; ``analyzer_for(partition)`` gives the partition's analyzer."""
+        """Run a batch; ``analyzer_for(partition)`` gives the partition's analyzer.
+
+        With ``drain=False`` the changed state stays in the analyzers (``writes`` is
+        empty): the caller drains it later, at a checkpoint covering several batches.
+        """
         result = BatchResult()
         touched: dict[int, Analyzer] = {}
         for record in records:
@@ -151,8 +159,9 @@ class Pipeline:
             key = record.key if record.key is not None else event["session_id"].encode()
             result.enriched.append(Output(key, enriched_value))
             self.add_alerts(alerts, key, result)
-        for partition, analyzer in touched.items():
-            result.writes[partition] = analyzer.drain_state()
+        if drain:
+            for partition, analyzer in touched.items():
+                result.writes[partition] = analyzer.drain_state()
         return result
 
     def add_alerts(self, alerts: list[Record], key: bytes | None, result: BatchResult) -> None:
