@@ -14,9 +14,9 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
+from tooltrail.closing import Closing
 from tooltrail.errors import ServiceError
 from tooltrail.local.config import (
     LOCAL_HOST,
@@ -79,7 +79,7 @@ class StartResult:
     seconds: float
 
 
-class LocalKafka:
+class LocalKafka(Closing):
     """Starts, checks and stops the local broker; a context manager that stops what it started.
 
     Args:
@@ -232,17 +232,10 @@ class LocalKafka:
         if self._process is not None:
             self.stop()
 
-    def __enter__(self) -> LocalKafka:
+    def __enter__(self) -> Self:
+        """Unlike other clients, entering starts the broker (and leaving stops it)."""
         self.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _managed_pid(self) -> int | None:
         """The pid in the pid file when that process is alive and is our broker."""
