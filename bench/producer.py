@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -41,7 +40,7 @@ from tooltrail.producer import Auditor, InMemoryPublisher
 from tooltrail.producer.kafka import KafkaPublisher
 from tooltrail.schemas import TOOL_CALL_EVENT, single_object_serializer
 from tooltrail.settings import Settings
-from tooltrail.topics import admin_client
+from tooltrail.topics import admin_client, create_topic
 
 LOG = logging.getLogger("tooltrail.bench")
 CALLS = 20_000  # per round, per candidate
@@ -91,16 +90,7 @@ def latency_rounds(candidates: dict[str, Callable[[int, int], int]]) -> dict[str
 
 def new_topic(bootstrap: str, partitions: int = 3) -> str:
     name = f"bench.producer.{uuid.uuid4().hex[:10]}"
-    admin = admin_client(bootstrap, logger=LOG)
-    admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])[
-        name
-    ].result(60)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        t = admin.list_topics(topic=name, timeout=5).topics.get(name)
-        if t is not None and t.error is None and all(p.leader >= 0 for p in t.partitions.values()):
-            break
-        time.sleep(0.1)
+    create_topic(admin_client(bootstrap, logger=LOG), name, partitions=partitions)
     return name
 
 

@@ -10,6 +10,7 @@ events of the same session key.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -108,6 +109,39 @@ def create_topics(
     return outcome
 
 
+def create_topic(
+    admin: Any,
+    name: str,
+    *,
+    partitions: int,
+    config: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+) -> None:
+    """Creates one topic and waits until every partition has a leader (ready to produce to).
+
+    For tests and benchmarks that need a fresh topic of their own; the product's topics are
+    made by :func:`create_topics`.
+    """
+    from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # noqa: PLC0415
+
+    topic = NewTopic(
+        name, num_partitions=partitions, replication_factor=1, config=dict(config or {})
+    )
+    admin.create_topics([topic], operation_timeout=30)[name].result(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = admin.list_topics(topic=name, timeout=5).topics.get(name)
+        if (
+            found is not None
+            and found.error is None
+            and len(found.partitions) == partitions
+            and all(p.leader >= 0 for p in found.partitions.values())
+        ):
+            return
+        time.sleep(0.1)
+    raise ServiceError(f"topic {name} has no leaders for its {partitions} partitions yet")
+
+
 def admin_client(bootstrap: str, *, logger: logging.Logger | None = None, **extra: Any) -> Any:
     """An ``AdminClient`` whose librdkafka logs go to Python logging instead of stderr."""
     from confluent_kafka.admin import AdminClient  # noqa: PLC0415
@@ -129,5 +163,6 @@ __all__ = [
     "CreateOutcome",
     "TopicSpec",
     "admin_client",
+    "create_topic",
     "create_topics",
 ]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from tooltrail.local import (
 )
 from tooltrail.settings import Settings
 from tooltrail.stream_processors.workers.process import delete_app_topics
-from tooltrail.topics import admin_client
+from tooltrail.topics import admin_client, create_topic
 
 _HERE = Path(__file__).parent
 _LOG = logging.getLogger("tooltrail.tests.kafka")
@@ -149,29 +148,11 @@ def _topic_name(base: str) -> str:
     return f"test.{cleaned}.{uuid.uuid4().hex[:12]}"
 
 
-def _wait_for_leaders(admin: Any, topic: str, partitions: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        metadata = admin.list_topics(topic=topic, timeout=5)
-        found = metadata.topics.get(topic)
-        if (
-            found is not None
-            and found.error is None
-            and len(found.partitions) == partitions
-            and all(p.leader >= 0 for p in found.partitions.values())
-        ):
-            return
-        time.sleep(0.1)
-    raise ServiceError(f"topic {topic} has no leaders for its {partitions} partitions yet")
-
-
 @pytest.fixture
 def unique_topic(
     request: pytest.FixtureRequest, kafka_bootstrap: str
 ) -> Iterator[Callable[..., str]]:
     """Factory of new, empty topics with unique names; deleted when the test ends."""
-    from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # noqa: PLC0415
-
     admin = admin_client(kafka_bootstrap, logger=_LOG)
     created: list[str] = []
 
@@ -179,10 +160,8 @@ def unique_topic(
         prefix: str | None = None, *, partitions: int = 1, config: dict[str, str] | None = None
     ) -> str:
         name = _topic_name(prefix or request.node.name)
-        topic = NewTopic(name, num_partitions=partitions, replication_factor=1, config=config or {})
-        admin.create_topics([topic], operation_timeout=30)[name].result(timeout=60)
+        create_topic(admin, name, partitions=partitions, config=config)
         created.append(name)
-        _wait_for_leaders(admin, name, partitions)
         return name
 
     yield make

@@ -21,7 +21,7 @@ from tooltrail.local import LocalKafka
 from tooltrail.producer import Auditor, FindingKind, verify
 from tooltrail.producer.kafka import KafkaPublisher
 from tooltrail.settings import Settings
-from tooltrail.topics import admin_client
+from tooltrail.topics import admin_client, create_topic
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from producer_helpers.consume import consume_all
@@ -61,16 +61,7 @@ def private_broker(kafka_bootstrap: str) -> Iterator[LocalKafka]:
 
 
 def _create_topic(bootstrap: str, name: str) -> None:
-    from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # noqa: PLC0415
-
-    admin = admin_client(bootstrap, logger=_LOG)
-    admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])[name].result(60)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        t = admin.list_topics(topic=name, timeout=5).topics.get(name)
-        if t is not None and t.error is None and all(p.leader >= 0 for p in t.partitions.values()):
-            return
-        time.sleep(0.1)
+    create_topic(admin_client(bootstrap, logger=_LOG), name, partitions=2)
 
 
 @pytest.mark.parametrize("mode", ["memory", "disk"])
