@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ import orjson
 
 from tooltrail.metrics import DropCounter
 from tooltrail.stream_processors.detection.alerts import build_alert
-from tooltrail.stream_processors.detection.fields import discriminators, make_view
+from tooltrail.stream_processors.detection.fields import SESSION_KEY_SLOT, View, args_hash_of
 from tooltrail.stream_processors.detection.matchers import MATCHERS, Matcher
 from tooltrail.stream_processors.detection.model import Rule
 from tooltrail.stream_processors.detection.plan import Plan, build_plan
@@ -93,8 +94,10 @@ class DetectionEngine:
         self._keys: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._timers: list[tuple[int, str, int, str, str]] = []
-        self._buffer: list[_Buffered] = []
-        self._buffered: dict[str, list[_Buffered]] = {}
+        self._queue: deque[_Buffered] = deque()
+        self._heap: list[_Buffered] = []
+        self._buf_dirty: set[str] = set()  # sessions whose buffered events changed
+        self._index: dict[str, list[_Buffered]] | None = None
         self._arrivals = itertools.count()
         self._max_ts = -_INF
         self._watermark = -_INF
@@ -120,13 +123,19 @@ class DetectionEngine:
 
     # -- input ----------------------------------------------------------------------------
 
-    def process(self, enriched: dict[str, Any]) -> list[dict[str, Any]]:
+    def process(self, enriched: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: PLR0912
         """Take one enriched event; return the alerts that became certain."""
         out: list[dict[str, Any]] = []
-        ts = event_time_us(enriched["event"])
+        event = enriched["event"]
+        moment = event.get("ended_at") or event["started_at"]
+        # event_time_us inlined for the usual aware datetime (the hot path).
+        if type(moment) is datetime and moment.tzinfo is not None:
+            ts = round(moment.timestamp() * 1_000_000)
+        else:
+            ts = event_time_us(event)
         self._events += 1
         if ts < self._watermark:
-            self.stats["late"] += 1
+            self._stats["late"] += 1
             if self._drops is not None:
                 self._drops.inc("detect", "late")
             return out
@@ -140,7 +149,8 @@ class DetectionEngine:
             else:
                 self._max_ts = ts
         mark = self._max_ts - self.lateness
-        if not self._buffer and ts <= mark:
+        queue = self._queue
+        if ts <= mark and not queue and not self._heap:
             # In order and already below the watermark: no need to buffer.
             if self._timers and self._timers[0][0] < ts:
                 self._fire_timers(ts, out)
@@ -149,24 +159,29 @@ class DetectionEngine:
                 self._set_watermark(mark, out)
             return out
         # _push inlined: nearly every event takes this path when lateness is above zero.
-        event = enriched["event"]
         session = event["session_id"]
+        # The arrival number breaks ties between identical entries (a re-delivered event),
+        # which would otherwise make the heap compare the event dicts themselves.
         entry = (ts, session, event["seq"], event["event_id"], next(self._arrivals), enriched)
-        heapq.heappush(self._buffer, entry)
-        key = BUFFER_PREFIX + session
-        pending = self._buffered.get(key)
-        if pending is None:
-            self._buffered[key] = [entry]
+        if not queue or entry > queue[-1]:
+            queue.append(entry)  # in order: the common case, no heap operation
         else:
-            pending.append(entry)
-        self._dirty.add(key)
-        self._release(mark, out)
+            heapq.heappush(self._heap, entry)
+        self._buf_dirty.add(session)
+        self._index = None
+        if (queue and queue[0][0] <= mark) or (self._heap and self._heap[0][0] <= mark):
+            self._release(mark, out)
+        elif mark > self._watermark:
+            self._set_watermark(mark, out)
         return out
 
     def process_many(self, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
+        process = self.process
         for event in events:
-            out.extend(self.process(event))
+            found = process(event)
+            if found:
+                out.extend(found)
         return out
 
     def advance(self, now: datetime) -> list[dict[str, Any]]:
@@ -191,38 +206,62 @@ class DetectionEngine:
         return from_micros(min(self._watermark, _INF - 1))
 
     # -- ordering -------------------------------------------------------------------------
+    # Buffered events wait in ``_queue`` while they arrive in order (appended, popped from
+    # the left: no heap work) and in the ``_heap`` when they arrive out of order; release
+    # merges the two. Which sessions have buffered events is worked out only when a
+    # snapshot needs it (``_sessions_buffered``).
 
     def _push(self, enriched: dict[str, Any], ts: int) -> None:
         event = enriched["event"]
         session = event["session_id"]
-        # The arrival number breaks ties between identical entries (a re-delivered event),
-        # which would otherwise make the heap compare the event dicts themselves.
         entry = (ts, session, event["seq"], event["event_id"], next(self._arrivals), enriched)
-        heapq.heappush(self._buffer, entry)
-        key = BUFFER_PREFIX + session
-        self._buffered.setdefault(key, []).append(entry)
-        self._dirty.add(key)
+        if not self._queue or entry > self._queue[-1]:
+            self._queue.append(entry)
+        else:
+            heapq.heappush(self._heap, entry)
+        self._buf_dirty.add(session)
+        self._index = None
 
     def _release(self, mark: int, out: list[dict[str, Any]]) -> None:
-        buffer = self._buffer
-        buffered = self._buffered
+        queue = self._queue
+        heap = self._heap
         timers = self._timers
-        while buffer and buffer[0][0] <= mark:
-            entry = heapq.heappop(buffer)
-            key = BUFFER_PREFIX + entry[1]
-            pending = buffered[key]
-            if pending[0] is entry:  # a session's events usually leave in arrival order
-                del pending[0]
+        apply = self._apply
+        dirty = self._buf_dirty
+        released = False
+        while True:
+            if heap:
+                if queue and queue[0] < heap[0]:
+                    if queue[0][0] > mark:
+                        break
+                    entry = queue.popleft()
+                else:
+                    if heap[0][0] > mark:
+                        break
+                    entry = heapq.heappop(heap)
+            elif queue and queue[0][0] <= mark:
+                entry = queue.popleft()
             else:
-                pending.remove(entry)
-            if not pending:
-                del buffered[key]
-            self._dirty.add(key)
+                break
+            released = True
+            dirty.add(entry[1])
             if timers and timers[0][0] < entry[0]:
                 self._fire_timers(entry[0], out)
-            self._apply(entry[5], entry[0], out)
+            apply(entry[5], entry[0], out)
+        if released:
+            self._index = None
         if mark > self._watermark:
             self._set_watermark(mark, out)
+
+    def _sessions_buffered(self) -> dict[str, list[_Buffered]]:
+        """Buffered entries per session, in arrival order (built once per change)."""
+        index = self._index
+        if index is None:
+            index = {}
+            for entry in sorted((*self._queue, *self._heap), key=lambda e: e[4]):
+                index.setdefault(entry[1], []).append(entry)
+            self._index = index
+        return index
 
     def _set_watermark(self, mark: int, out: list[dict[str, Any]]) -> None:
         if mark <= self._watermark:
@@ -243,30 +282,55 @@ class DetectionEngine:
         return plan
 
     def _apply(self, enriched: dict[str, Any], ts: int, out: list[dict[str, Any]]) -> None:
-        disc = discriminators(enriched)
+        event = enriched["event"]
+        tool = event["tool"]
+        decision = event["decision"]
+        # fields.discriminators inlined (once per event).
+        disc = (
+            tool["name"] if tool else None,
+            enriched["category"],
+            event["outcome"],
+            decision["verdict"] if decision else None,
+            event["stage"],
+            event["kind"],
+            tuple(enriched["labels"]),
+            enriched["destination_external"],
+            enriched["first_seen_destination"],
+            tool["server"] if tool else None,
+        )
         plan = self._plans.get(disc)
         if plan is None:
             plan = self._plan(disc)
         if not plan:
             return
-        view = make_view(enriched, ts)
+        # fields.make_view inlined: item assignment on an empty View costs less than
+        # copying a dict into it.
+        view = View()
+        view.enriched = enriched
+        session = event["session_id"]
+        view["event_id"] = event["event_id"]
+        view["session_id"] = session
+        view["ts"] = ts
+        view["tool"] = disc[0]
+        view["args_hash"] = event.get("arguments_sha256") or args_hash_of(event)
+        view[SESSION_KEY_SLOT] = None if session is None else "session_id=" + session
         keys = self._keys
-        for matcher, always, checks, need in plan:
+        for on_event, key_of, always, checks, need in plan:
             if need is not None:
-                key = matcher.key_of(view)
+                key = key_of(view)
                 ks = keys.get(key) if key is not None else None
                 if ks is None or need not in ks["r"]:
                     continue
             if always is not None:
-                matcher.on_event(self, view, always, out)
+                on_event(self, view, always, out)
             elif len(checks) == 1:
                 role, pred = checks[0]
                 if pred is None or pred(view):
-                    matcher.on_event(self, view, [role], out)
+                    on_event(self, view, [role], out)
             else:
                 roles = [role for role, pred in checks if pred is None or pred(view)]
                 if roles:
-                    matcher.on_event(self, view, roles, out)
+                    on_event(self, view, roles, out)
 
     # -- state used by matchers -----------------------------------------------------------
 
@@ -348,15 +412,17 @@ class DetectionEngine:
     def dirty_keys(self) -> set[str]:
         """Keys changed since the last call (then forgotten); snapshot each one."""
         keys, self._dirty = self._dirty, set()
+        keys.update(BUFFER_PREFIX + s for s in self._buf_dirty)
+        self._buf_dirty = set()
         return keys
 
     def keys(self) -> list[str]:
-        return [*self._keys, *self._buffered]
+        return [*self._keys, *(BUFFER_PREFIX + s for s in self._sessions_buffered())]
 
     def snapshot(self, key: str) -> dict[str, Any] | None:
         """The JSON-able state under ``key``, or None when there is none (delete it)."""
         if key.startswith(BUFFER_PREFIX):
-            entries = self._buffered.get(key)
+            entries = self._sessions_buffered().get(key[len(BUFFER_PREFIX) :])
             if not entries:
                 return None
             return {"events": [enriched_to_json(e[5]) for e in entries]}
@@ -369,9 +435,12 @@ class DetectionEngine:
     def restore(self, key: str, state: Mapping[str, Any] | None) -> None:
         """Put back what :meth:`snapshot` returned, e.g. from a table after a restart."""
         if key.startswith(BUFFER_PREFIX):
-            for entry in self._buffered.pop(key, []):
-                self._buffer.remove(entry)
-            heapq.heapify(self._buffer)
+            session = key[len(BUFFER_PREFIX) :]
+            if session in self._sessions_buffered():
+                self._queue = deque(e for e in self._queue if e[1] != session)
+                self._heap = [e for e in self._heap if e[1] != session]
+                heapq.heapify(self._heap)
+                self._index = None
             for raw in (state or {}).get("events", []):
                 enriched = enriched_from_json(raw)
                 self._push(enriched, event_time_us(enriched["event"]))

@@ -113,6 +113,11 @@ def _sha256(text: str | None) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest() if text else None
 
 
+def args_hash_of(event: dict[str, Any]) -> str | None:
+    """``args_hash`` when the producer sent no ``arguments_sha256``."""
+    return _sha256(event.get("arguments"))
+
+
 def is_known_field(name: str) -> bool:
     """Whether a rule may reference ``name``."""
     if name in FIELDS:

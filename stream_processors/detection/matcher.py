@@ -22,10 +22,15 @@ UNTIL = -1
 PRUNE_AT = 8  # inner tables above this size drop their expired entries first
 
 
-def prune_groups(groups: dict[str, Any], horizon: int, distinct: bool) -> None:
-    """Drop threshold windows whose newest entry left the window (not an eviction)."""
+def prune_groups(groups: dict[str, Any], horizon: int, distinct: bool, keep: str) -> None:
+    """Drop threshold windows whose newest entry left the window (not an eviction).
+
+    ``keep`` is the group being filled: it is still empty when this runs.
+    """
     stale = []
     for name, win in groups.items():
+        if name == keep:
+            continue
         if not win:
             stale.append(name)
             continue

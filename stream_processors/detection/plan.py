@@ -7,7 +7,7 @@ evaluation, and only what is left is compiled into a residual predicate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tooltrail.stream_processors.detection.conditions import (
@@ -18,11 +18,19 @@ from tooltrail.stream_processors.detection.conditions import (
 )
 from tooltrail.stream_processors.detection.matchers import Matcher
 
-# Per candidate rule: the roles always taken (when no check is left to evaluate) or None,
-# the (role, residual predicate or None for "always") checks in order, and None or the rule
-# id whose state must already exist under the key (the event can only advance or cancel a
-# pending match, not start one).
-Plan = list[tuple[Matcher, list[int] | None, list[tuple[int, Predicate | None]], str | None]]
+# Per candidate rule: its bound ``on_event`` and ``key_of``, the roles always taken (when no
+# check is left to evaluate) or None, the (role, residual predicate or None for "always")
+# checks in order, and None or the rule id whose state must already exist under the key (the
+# event can only advance or cancel a pending match, not start one).
+Plan = list[
+    tuple[
+        Callable[..., None],
+        Callable[[Any], str | None],
+        list[int] | None,
+        list[tuple[int, Predicate | None]],
+        str | None,
+    ]
+]
 
 
 def build_plan(matchers: Sequence[Matcher], disc: tuple[Any, ...]) -> Plan:
@@ -48,5 +56,6 @@ def build_plan(matchers: Sequence[Matcher], disc: tuple[Any, ...]) -> Plan:
         if checks:
             always = [r for r, _ in checks] if all(p is None for _, p in checks) else None
             starts = any(matcher.starts(role) for role, _ in checks)
-            plan.append((matcher, always, checks, None if starts else matcher.id))
+            need = None if starts else matcher.id
+            plan.append((matcher.on_event, matcher.key_of, always, checks, need))
     return plan

@@ -55,7 +55,7 @@ class ThresholdMatcher(Matcher):
             win = groups[group] = {} if measure == "distinct" else []
             if len(groups) > rs.get("pn", PRUNE_AT):
                 # Amortised: prune again only once the table has doubled since.
-                prune_groups(groups, horizon, measure == "distinct")
+                prune_groups(groups, horizon, measure == "distinct", group)
                 engine.cap_dict(groups)
                 rs["pn"] = max(PRUNE_AT, 2 * len(groups))
         eid = v["event_id"]

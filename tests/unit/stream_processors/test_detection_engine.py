@@ -282,3 +282,22 @@ def test_a_future_clock_cannot_make_everyone_late(sp: SimpleNamespace) -> None:
     assert len(engine.process_many(events)) == 1
     assert engine.stats["late"] == 0
     assert engine.snapshot("buf:bad") is not None, "the skewed event waits, it is not lost"
+
+
+def test_a_threshold_counts_the_event_that_triggers_pruning(sp: SimpleNamespace) -> None:
+    # The ninth group of a key makes the table prune itself; the event that opened it used
+    # to be pruned with the stale groups (its window was still empty) and so not counted.
+    rules = load_rules_text("""
+rules:
+  - id: CNT
+    name: same_tool_three_times
+    kind: threshold
+    by: [session_id, tool]
+    within: 1m
+    where: {outcome: success}
+    count: {gte: 3}
+""")
+    calls = [sp.event(i + 1, f"tool_{i}", at=i) for i in range(8)]
+    calls += [sp.event(9 + i, "again", at=9 + i) for i in range(3)]
+    alerts = _run(DetectionEngine(rules=rules, allowed_lateness=0), sp.enrich_all(calls))
+    assert [a["event_ids"] for a in alerts] == [["s1-9", "s1-10", "s1-11"]]
