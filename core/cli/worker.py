@@ -35,7 +35,6 @@ class ProcessorSettings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=0, le=65535, description="0 disables the web server.")
     batch_size: int = Field(default=1000, ge=1)
-    batch_within: float = Field(default=0.05, gt=0)
     checkpoint_interval: float = Field(
         default=1.0, ge=0, description="Seconds between state checkpoints (acks wait for one)."
     )
@@ -75,7 +74,6 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[ProcessorConf
         web_port=ps.web_port,
         partitions=settings.topic_partitions,
         batch_size=ps.batch_size,
-        batch_within=ps.batch_within,
         checkpoint_interval=ps.checkpoint_interval,
         max_record_bytes=ps.max_record_bytes,
         session_timeout=ps.session_timeout,

@@ -1,14 +1,16 @@
-"""The Faust app factory: one thin agent over the raw topic, a state table, web views.
+"""The Faust app factory: a batch handler over the raw topic, a state table, web views.
 
-The agent takes a batch of events with ``noack_take`` (Faust acknowledges nothing by
-itself), calls the pure :class:`Pipeline`, produces the outputs and waits until Kafka has
-every one. State is saved at checkpoints (every ``checkpoint_interval`` seconds, from the
-agent or the heartbeat timer): the changed state of every partition goes to the table and
-its changelog, and only once Kafka has it are the batches since the previous checkpoint
-acknowledged; Faust commits only acknowledged offsets. So an offset is never committed
-before its record's outputs and state are in Kafka (at-least-once). A crash replays the
-records after the last checkpoint from the state saved with it: their outputs are sent
-again with the same content (alert ids are deterministic, so consumers drop duplicates).
+The raw topic is delivered a fetch at a time (see :mod:`.batching`: Faust's per-record
+path costs more than a worker's whole budget per record). The handler calls the pure
+:class:`Pipeline` on the batch, produces the outputs and waits until Kafka has every one;
+nothing is acknowledged by itself. State is saved at checkpoints (every
+``checkpoint_interval`` seconds, from the handler or the heartbeat timer): the changed
+state of every partition goes to the table and its changelog, and only once Kafka has it
+are the batches since the previous checkpoint acknowledged; Faust commits only
+acknowledged offsets. So an offset is never committed before its record's outputs and
+state are in Kafka (at-least-once). A crash replays the records after the last checkpoint
+from the state saved with it: their outputs are sent again with the same content (alert
+ids are deterministic, so consumers drop duplicates).
 Both writes go through :class:`KafkaWriter` (librdkafka); Faust keeps the consumer group,
 the table store, changelog recovery, commits and the web server.
 """
@@ -19,7 +21,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +30,7 @@ from faust.streams import _current_event  # the context Faust tables read a part
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from tooltrail.schemas import TOOL_CALL_EVENT, Decoder
+from tooltrail.stream_processors.workers import batching
 from tooltrail.stream_processors.workers.config import ProcessorConfig
 from tooltrail.stream_processors.workers.metrics import ProcessorMetrics
 from tooltrail.stream_processors.workers.pipeline import (
@@ -112,7 +115,9 @@ class ProcessorsApp:
             web_bind=config.web_host,
             web_host=config.web_host,
             producer_linger=0.005,
+            broker_max_poll_records=config.batch_size,
         )
+        batching.install(self.app)
         self.raw_topic = self.app.topic(
             config.topics.raw,
             key_type=bytes,
@@ -131,16 +136,16 @@ class ProcessorsApp:
         )
         self.runtimes: dict[int, PartitionRuntime] = {}
         self._anchor: dict[int, Any] = {}  # partition -> an event of it, for table writes
+        self._read: dict[int, int] = {}  # partition -> last offset handled
         self._lock = asyncio.Lock()
-        self._stream: Any = None
-        self._pending: list[Any] = []  # processed, delivered, waiting for a checkpoint
+        self._pending: list[Any] = []  # records processed, delivered, waiting for a checkpoint
         self._checkpointed = time.monotonic()
         self._stopping = False
         self._revocations = 0
         self.writer: KafkaWriter | None = None
         self.batches_done = 0
         self.checkpoints_done = 0
-        self.app.agent(self.raw_topic, name="tooltrail-processors")(self._agent)
+        batching.on_batches(self.app, self.raw_topic, self._on_batch)
         self.app.timer(max(0.05, analysis.allowed_lateness / 2), name="tooltrail-heartbeat")(
             self._heartbeat
         )
@@ -160,47 +165,44 @@ class ProcessorsApp:
         self._add_views()
         self.metrics.set_lag_source(self._lag)
 
-    # -- the agent ----------------------------------------------------------------------
+    # -- the raw topic ------------------------------------------------------------------
 
-    async def _agent(self, stream: Any) -> AsyncIterator[None]:
-        size, within = self.config.batch_size, self.config.batch_within
-        self._stream = stream
-        async for events in stream.noack_take(size, within=within):
-            started = time.perf_counter()
-            try:
-                await self.handle_batch(events)
-                if self._checkpoint_due():
-                    async with self._lock:
-                        await self.checkpoint()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # Nothing of this batch is acknowledged: crash, and let the replacement
-                # worker resume from the last committed offset rather than skip records.
-                log.critical("batch failed; stopping the worker: %r", exc, exc_info=exc)
-                await self.app.crash(exc)
-                raise
-            self.metrics.batch_seconds.observe(time.perf_counter() - started)
-            yield None
+    async def _on_batch(self, messages: Sequence[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            await self.handle_batch(messages)
+            if self._checkpoint_due():
+                async with self._lock:
+                    await self.checkpoint()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Nothing of this batch is acknowledged: crash, and let the replacement
+            # worker resume from the last committed offset rather than skip records.
+            log.critical("batch failed; stopping the worker: %r", exc, exc_info=exc)
+            await self.app.crash(exc)
+            raise
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
 
-    async def handle_batch(self, events: Sequence[Any]) -> BatchResult:
-        """Run the pipeline over a batch and deliver its outputs; a checkpoint acks it."""
-        records = []
-        anchors: dict[int, Any] = {}
-        for event in events:
-            message = event.message
-            records.append(
-                RawRecord(
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    key=message.key,
-                    value=message.value,
-                )
+    async def handle_batch(self, messages: Sequence[Any]) -> BatchResult:
+        """Run the pipeline over a batch of raw-topic records and deliver its outputs.
+
+        The records are acknowledged (and so committed) by the next checkpoint.
+        """
+        records = [
+            RawRecord(
+                topic=m.topic, partition=m.partition, offset=m.offset, key=m.key, value=m.value
             )
-            anchors[message.partition] = event
+            for m in messages
+        ]
+        last = {m.partition: m for m in messages}
         async with self._lock:
-            self._anchor.update(anchors)
+            for partition, message in last.items():
+                self._read[partition] = message.offset
+                if partition not in self._anchor:
+                    self._anchor[partition] = self.app.create_event(
+                        message.key, message.value, message.headers, message
+                    )
             result = self.pipeline.process(records, self._runtime, drain=False)
             revocations = self._revocations
             await self._deliver(result)
@@ -210,8 +212,8 @@ class ProcessorsApp:
                     for tp in self.app.consumer.assignment()
                     if tp.topic == self.config.topics.raw
                 }
-                events = [e for e in events if e.message.partition in ours]
-            self._pending.extend(events)
+                messages = [m for m in messages if m.partition in ours]
+            self._pending.extend(messages)
         self.metrics.observe(result)
         self.batches_done += 1
         return result
@@ -258,9 +260,9 @@ class ProcessorsApp:
         await self._save(writes, anchors)
         self._checkpointed = time.monotonic()
         self.checkpoints_done += 1
-        stream = self._stream
-        for event in pending:  # _on_revoked took out those of revoked partitions
-            await stream.ack(event)
+        ack = self.app.consumer.ack
+        for message in pending:  # _on_revoked took out those of revoked partitions
+            ack(message)
 
     def _caught_up(self) -> set[int]:
         """Partitions whose every record (up to the high-water mark) has been applied."""
@@ -335,12 +337,13 @@ class ProcessorsApp:
             if tp.topic == self.config.topics.raw:
                 self.runtimes.pop(tp.partition, None)
                 self._anchor.pop(tp.partition, None)
+                self._read.pop(tp.partition, None)
         # records of a revoked partition whose state was never saved: the next owner
         # replays them from the last checkpoint
         gone = {tp.partition for tp in revoked if tp.topic == self.config.topics.raw}
         self._revocations += 1
         if gone:
-            self._pending = [e for e in self._pending if e.message.partition not in gone]
+            self._pending = [m for m in self._pending if m.partition not in gone]
 
     async def _deliver(self, result: BatchResult) -> None:
         """Produce every output and wait until Kafka has all of them (failures re-sent)."""
@@ -364,7 +367,7 @@ class ProcessorsApp:
 
     def _lag(self) -> dict[int, int]:
         consumer = self.app.consumer
-        read = self.app.monitor.tp_read_offsets
+        read = self._read
         lags: dict[int, int] = {}
         for tp in consumer.assignment():
             if tp.topic != self.config.topics.raw:
@@ -373,7 +376,7 @@ class ProcessorsApp:
                 high = consumer.highwater(tp)
             except Exception:  # nothing fetched yet
                 continue
-            last = read.get(tp)
+            last = read.get(tp.partition)
             lags[tp.partition] = max(int(high) - (last + 1 if last is not None else 0), 0)
         return lags
 

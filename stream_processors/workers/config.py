@@ -35,8 +35,8 @@ class ProcessorConfig:
         datadir: where Faust keeps RocksDB tables; one directory per worker process.
         web_port: port of the metrics and health endpoint; ``0`` disables the web server.
         partitions: partitions of the raw topic (and therefore of the table changelogs).
-        batch_size: at most this many records per pipeline call.
-        batch_within: seconds to wait for a batch to fill before processing what is there.
+        batch_size: at most this many records per pipeline call (one fetch; a batch
+            does not wait to fill: it is what the broker had).
         checkpoint_interval: seconds between state checkpoints. Batches are acknowledged
             only once a checkpoint has saved their state, so a crash replays at most this
             much input (duplicates of enriched events and alerts, same ids; nothing lost).
@@ -58,7 +58,6 @@ class ProcessorConfig:
     partitions: int = 8
     replication_factor: int = 1
     batch_size: int = 1000
-    batch_within: float = 0.05
     checkpoint_interval: float = 1.0
     max_record_bytes: int = 1_048_576
     session_timeout: float = 10.0
@@ -72,8 +71,8 @@ class ProcessorConfig:
             raise ConfigError(f"store must be memory:// or rocksdb://, not {self.store!r}")
         if self.partitions < 1:
             raise ConfigError("partitions must be at least 1")
-        if self.batch_size < 1 or self.batch_within <= 0:
-            raise ConfigError("batch_size must be >= 1 and batch_within > 0")
+        if self.batch_size < 1:
+            raise ConfigError("batch_size must be >= 1")
         if self.checkpoint_interval < 0:
             raise ConfigError("checkpoint_interval must be >= 0")
         if self.max_record_bytes < 1:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from tooltrail.schemas import ALERT, TOOL_CALL_EVENT, Decoder, single_object_serializer
 from tooltrail.stream_processors.workers.chained import chained_events
@@ -36,6 +37,18 @@ def produce_sessions(bootstrap: str, topic: str, *, events: int, seed: int) -> l
     return [e["event_id"] for e in stream]
 
 
+def committed(bootstrap: str, group: str, topic: str, partitions: int = 4) -> int:
+    """Records of ``topic`` the consumer group has committed, over all partitions."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        offsets = consumer.committed(
+            [TopicPartition(topic, p) for p in range(partitions)], timeout=10
+        )
+    finally:
+        consumer.close()
+    return sum(max(tp.offset, 0) for tp in offsets)
+
+
 def enriched_ids(records: list[RawRecord]) -> list[str]:
     return [Decoder().decode(r.value or b"").record["event"]["event_id"] for r in records]
 
@@ -58,7 +71,7 @@ def alerts_of(bootstrap: str, topic: str) -> list[dict[str, object]]:
 def test_kill_9_mid_stream_then_a_new_worker_resumes_without_losing_alerts(
     kafka_bootstrap: str, topics: Topics, app_id: str, tmp_path: Path
 ) -> None:
-    event_ids = produce_sessions(kafka_bootstrap, topics.raw, events=12_000, seed=21)
+    event_ids = produce_sessions(kafka_bootstrap, topics.raw, events=6_000, seed=21)
 
     first = WorkerProcess(
         bootstrap=kafka_bootstrap, app_id=app_id, topics=topics, store="rocksdb://",
@@ -66,10 +79,17 @@ def test_kill_9_mid_stream_then_a_new_worker_resumes_without_losing_alerts(
     ).start()  # fmt: skip
     try:
         first.wait_ready()
+        # The worker may well read the first half before its first checkpoint: wait until
+        # it has committed offsets, then give it the second half and kill it in the middle.
         deadline = time.monotonic() + 60
-        while first.metrics().get("tooltrail_processor_records_total", 0) < 3_000:
-            assert time.monotonic() < deadline, "first worker made no progress"
+        while committed(kafka_bootstrap, app_id, topics.raw) < 3_000:
+            assert time.monotonic() < deadline, "first worker committed nothing"
             time.sleep(0.1)
+        done = first.metrics().get("tooltrail_processor_records_total", 0)
+        event_ids += produce_sessions(kafka_bootstrap, topics.raw, events=6_000, seed=22)
+        while first.metrics().get("tooltrail_processor_records_total", 0) < done + 1_000:
+            assert time.monotonic() < deadline, "first worker made no progress"
+            time.sleep(0.02)
     finally:
         first.kill()
     assert first.process is not None and first.process.returncode == -9
