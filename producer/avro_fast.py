@@ -176,113 +176,186 @@ def compile_writer(schema: Any) -> Writer:
 
 
 _LEN = [_varint(n << 1) for n in range(4096)]
+_SCALAR_TYPES = frozenset({"string", "int", "long", "boolean", "null"})
 
 
-class _Source:
-    """Generates the straight-line writer function of one record schema."""
+def _is_scalar(schema: Any) -> bool:
+    """string / int / long / boolean / null / enum, or a [null, T] union of those."""
+    if isinstance(schema, list):
+        return len(schema) == 2 and all(_is_scalar(b) for b in schema)
+    if isinstance(schema, str):
+        return schema in _SCALAR_TYPES
+    if schema.get("logicalType") is not None:
+        return False
+    return schema["type"] in _SCALAR_TYPES or schema["type"] == "enum"
+
+
+def _cacheable(schema: Any) -> bool:
+    """Records of scalar fields: their bytes are cached by value. (Not maps: equal maps
+    with their items in another order encode differently.)"""
+    if isinstance(schema, dict) and schema["type"] == "record":
+        return all(_is_scalar(f["type"]) for f in schema["fields"])
+    return False
+
+
+def _ts_bytes(v: datetime | int) -> bytes:
+    """A timestamp-micros value (aware or naive-as-UTC datetime, or int) as an Avro long."""
+    if v.__class__ is not int:
+        assert isinstance(v, datetime)
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=UTC)
+        d = v - _EPOCH
+        v = (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+    assert isinstance(v, int)
+    if v >= 1 << 14:  # encode_long's cached path, inlined (non-negative: zig-zag is 2v)
+        rest = _HIGH.get(v >> 13)
+        if rest is not None:
+            return _LOW14[(v << 1) & 0x3FFF] + rest
+    return encode_long(v)
+
+
+class _Gen:
+    """Generates the writer of one record schema as Python source.
+
+    The writer is one ``b"".join((...))`` over a tuple of byte-string expressions, one or
+    two per field (a ``[null, T]`` union is a conditional expression), so a field costs an
+    expression, not a statement and a ``list.append`` call. Arrays, maps and records of
+    scalar fields (cached by value: :meth:`cached`) are small generated helper functions.
+    """
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
         self.names: dict[str, Any] = {
             "L": encode_long,
             "LEN": _LEN,
             "SM": _SMALL,
-            "EPOCH": _EPOCH,
-            "UTC": UTC,
-            "datetime": datetime,
+            "TS": _ts_bytes,
             "D": _DOUBLE.pack,
             "F": _FLOAT.pack,
+            "Z": b"\x00",
         }
+        self.helpers: list[str] = []
         self.count = 0
 
-    def var(self) -> str:
+    def var(self, prefix: str = "v") -> str:
         self.count += 1
-        return f"v{self.count}"
+        return f"{prefix}{self.count}"
 
-    def line(self, depth: int, text: str) -> None:
-        self.lines.append("    " * depth + text)
+    def parts(  # noqa: PLR0911, PLR0912
+        self, schema: Any, value: str, *, cache: bool = False
+    ) -> list[str]:
+        """Expressions whose bytes, in order, encode ``value`` (evaluated exactly once).
 
-    def emit(self, schema: Any, expr: str, depth: int) -> None:  # noqa: PLR0912, PLR0915
+        ``cache``: records of scalar fields go through :meth:`cached` (top-level fields).
+        """
         if isinstance(schema, list):
             if len(schema) != 2 or schema[0] not in ("null", {"type": "null"}):
                 raise UnsupportedSchema("only [null, T] unions")
-            x = self.var()
-            self.line(depth, f"{x} = {expr}")
-            self.line(depth, f"if {x} is None:")
-            self.line(depth + 1, "a(b'\\x00')")
-            self.line(depth, "else:")
-            self.line(depth + 1, "a(b'\\x02')")
-            self.emit(schema[1], x, depth + 1)
-            return
+            v = self.var()
+            inner = self.parts(schema[1], v, cache=cache)
+            body = " + ".join(inner) if len(inner) <= 3 else f"b''.join(({', '.join(inner)},))"
+            return [f"(Z if ({v} := {value}) is None else b'\\x02'{' + ' if inner else ''}{body})"]
         if isinstance(schema, str):
             schema = {"type": schema}
         t, logical = schema["type"], schema.get("logicalType")
-        x = self.var()
         if logical == "timestamp-micros" and t == "long":
-            self.line(depth, f"{x} = {expr}")
-            self.line(depth, f"if {x}.__class__ is not int:")
-            self.line(depth + 1, f"if {x}.tzinfo is None:")
-            self.line(depth + 2, f"{x} = {x}.replace(tzinfo=UTC)")
-            self.line(depth + 1, f"d = {x} - EPOCH")
-            self.line(depth + 1, f"{x} = (d.days * 86400 + d.seconds) * 1000000 + d.microseconds")
-            self.line(depth, f"a(L({x}))")
-        elif logical is not None:
+            return [f"TS({value})"]
+        if logical is not None:
             raise UnsupportedSchema(f"logical type {logical}")
-        elif t == "null":
-            self.line(depth, "pass")
-        elif t == "string":
-            self.line(depth, f"{x} = {expr}.encode()")
-            self.line(depth, f"n = len({x})")
-            self.line(depth, "a(LEN[n] if n < 4096 else L(n))")
-            self.line(depth, f"a({x})")
-        elif t in ("int", "long"):
-            self.line(depth, f"{x} = {expr}")
-            self.line(depth, f"a(SM[{x} + 64] if -64 <= {x} < 4096 else L({x}))")
-        elif t == "boolean":
-            self.line(depth, f"a(b'\\x01' if {expr} else b'\\x00')")
-        elif t in ("double", "float"):
-            self.line(depth, f"a({'D' if t == 'double' else 'F'}({expr}))")
-        elif t == "bytes":
-            self.line(depth, f"{x} = bytes({expr})")
-            self.line(depth, f"a(L(len({x})))")
-            self.line(depth, f"a({x})")
-        elif t == "enum":
-            table = f"E{x}"
+        if t == "null":
+            return []
+        if t == "string":
+            e, n = self.var("e"), self.var("n")
+            return [
+                f"(LEN[{n}] if ({n} := len({e} := {value}.encode())) < 4096 else L({n}))",
+                e,
+            ]
+        if t in ("int", "long"):
+            x = self.var("x")
+            return [f"(SM[{x} + 64] if -64 <= ({x} := {value}) < 4096 else L({x}))"]
+        if t == "boolean":
+            return [f"(b'\\x01' if {value} else Z)"]
+        if t in ("double", "float"):
+            return [f"{'D' if t == 'double' else 'F'}({value})"]
+        if t == "bytes":
+            b = self.var("b")
+            return [f"L(len({b} := bytes({value})))", b]
+        if t == "enum":
+            table = self.var("E")
             self.names[table] = {s: _SMALL[i + 64] for i, s in enumerate(schema["symbols"])}
-            self.line(depth, f"a({table}[{expr}])")
-        elif t == "record":
-            self.line(depth, f"{x} = {expr}")
-            for f in schema["fields"]:
-                self.emit(f["type"], f"{x}[{f['name']!r}]", depth)
-        elif t in ("array", "map"):
-            self.line(depth, f"{x} = {expr}")
-            self.line(depth, f"if {x}:")
-            self.line(depth + 1, f"a(L(len({x})))")
-            if t == "array":
-                item = self.var()
-                self.line(depth + 1, f"for {item} in {x}:")
-                self.emit(schema["items"], item, depth + 2)
-            else:
-                k, item = self.var(), self.var()
-                self.line(depth + 1, f"for {k}, {item} in {x}.items():")
-                self.emit("string", k, depth + 2)
-                self.emit(schema["values"], item, depth + 2)
-            self.line(depth, "a(b'\\x00')")
+            return [f"{table}[{value}]"]
+        if t == "record":
+            if cache and _cacheable(schema):
+                return [self.cached(schema, value)]
+            return [self.record(schema, value)]
+        if t in ("array", "map"):
+            return [f"{self.collection(schema)}({value})"]
+        raise UnsupportedSchema(f"type {t}")
+
+    def record(self, schema: Any, value: str) -> str:
+        """A helper encoding the record ``value``; returns its call expression."""
+        name = self.var("R")
+        parts = [p for f in schema["fields"] for p in self.parts(f["type"], f"r[{f['name']!r}]")]
+        self.helpers.append(f"def {name}(r):\n    return b''.join(({', '.join(parts)},))")
+        return f"{name}({value})"
+
+    def cached(self, schema: Any, value: str) -> str:
+        """A record of scalar fields through a one-entry cache by value.
+
+        The records a session repeats in every event (agent, tool, producer) cost a dict
+        comparison instead of field-by-field encoding. The cache holds a copy of the value
+        (a later change to the caller's dict cannot go unseen) and its bytes, as one tuple
+        replaced at once (another thread reads the old pair or the new one). Equal values
+        of a valid record encode to equal bytes.
+        """
+        encode = self.record(schema, "r").split("(")[0]
+        name, slot, v, c = self.var("RC"), self.var("C"), self.var(), self.var("c")
+        self.names[slot] = [(None, b"")]
+        self.helpers.append(
+            f"def {name}(r):\n"
+            f"    out = {encode}(r)\n"
+            f"    if r.__class__ is dict:\n"
+            f"        {slot}[0] = (dict(r), out)\n"
+            f"    return out"
+        )
+        return (
+            f"({c}[1] if ({v} := {value}).__class__ is dict and {v} == ({c} := {slot}[0])[0]"
+            f" else {name}({v}))"
+        )
+
+    def collection(self, schema: Any) -> str:
+        """A helper encoding an array or a map (one block, then the 0 end marker)."""
+        name = self.var("A")
+        if schema["type"] == "array":
+            item = self.parts(schema["items"], "x")
+            loop = f"    for x in v:\n        a(({', '.join(item)},))\n" if item else ""
         else:
-            raise UnsupportedSchema(f"type {t}")
+            item = self.parts("string", "k") + self.parts(schema["values"], "x")
+            loop = f"    for k, x in v.items():\n        a(({', '.join(item)},))\n"
+        self.helpers.append(
+            f"def {name}(v):\n"
+            f"    if not v:\n"
+            f"        return Z\n"
+            f"    out = [L(len(v))]\n"
+            f"    a = out.extend\n"
+            f"{loop}"
+            f"    out.append(Z)\n"
+            f"    return b''.join(out)"
+        )
+        return name
 
 
 def generate_writer(schema: Any, header: bytes) -> tuple[Callable[[Any], bytes], str]:
     """A function ``record -> header + Avro body`` and its source (for inspection)."""
-    src = _Source()
-    src.names["HEADER"] = header
-    src.line(0, "def write(record):")
-    src.line(1, "parts = [HEADER]")
-    src.line(1, "a = parts.append")
-    src.emit(schema, "record", 1)
-    src.line(1, "return b''.join(parts)")
-    source = "\n".join(src.lines)
-    namespace = dict(src.names)
+    gen = _Gen()
+    gen.names["HEADER"] = header
+    if not (isinstance(schema, dict) and schema["type"] == "record"):
+        raise UnsupportedSchema("the top-level schema must be a record")
+    parts = [
+        p for f in schema["fields"] for p in gen.parts(f["type"], f"r[{f['name']!r}]", cache=True)
+    ]
+    main = f"def write(r):\n    return b''.join((HEADER, {', '.join(parts)}))"
+    source = "\n\n".join([*gen.helpers, main])
+    namespace = dict(gen.names)
     exec(compile(source, "<tooltrail.avro_fast>", "exec"), namespace)
     fn: Callable[[Any], bytes] = namespace["write"]
     return fn, source

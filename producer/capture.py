@@ -22,14 +22,14 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from tooltrail.closing import Closing
 from tooltrail.errors import AuditRequiredError
 from tooltrail.producer.context import SessionContext, current_session, reset_session, set_session
 from tooltrail.producer.emitter import Emitter
-from tooltrail.producer.events import new_event, tool_ref, ts_from_ns
+from tooltrail.producer.events import new_event, producer_info, tool_ref, ts_from_ns
 from tooltrail.producer.payload import (
     capture_arguments,
     capture_error,
@@ -46,6 +46,9 @@ from tooltrail.producer.uuid7 import uuid7
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 _MISSING: Any = object()
+_now = datetime.now
+_perf_ns = time.perf_counter_ns
+_MAX_TOOL_REFS = 4096
 
 
 class ToolCall:
@@ -57,7 +60,7 @@ class ToolCall:
         self._auditor = auditor
         self._event = event
         self._policy = policy
-        self._t0 = time.perf_counter_ns()
+        self._t0 = _perf_ns()
         self._done = False
 
     @property
@@ -139,6 +142,10 @@ class Auditor(Closing):
             max_pending=max_pending,
             on_lost=self._lost,
         )
+        # ToolRef records by (name, type, server, definition): shared by the events of a tool
+        # (calls with a call_id get their own record).
+        self._tool_refs: dict[tuple[str, str | None, str | None, str | None], Any] = {}
+        producer_info()  # the sdk version lookup is paid here, not by the first call
         # Registered after the publisher's own hook, so it runs first (atexit is LIFO): queued
         # events are published before the publisher flushes and closes.
         self._atexit = _closer(weakref.ref(self))
@@ -175,7 +182,7 @@ class Auditor(Closing):
         self._marker(ctx, "session_end")
 
     def _marker(self, ctx: SessionContext, kind: str) -> None:
-        now = ts_from_ns(time.time_ns())
+        now = _now(UTC)
         event = new_event(ctx, kind=kind, started_at=now, capture_level="none")
         event["ended_at"] = now
         self._emit(event)
@@ -185,7 +192,7 @@ class Auditor(Closing):
         t = self._default_template
         if t is None:
             return {}
-        skip = ("agent", "credential", "session_id")
+        skip = ("agent", "credential", "session_id", "template")
         return {f: getattr(t, f) for f in t.__dataclass_fields__ if f not in skip}
 
     def _session(self) -> SessionContext:
@@ -220,24 +227,31 @@ class Auditor(Closing):
         audited durably; otherwise never raises."""
         pol = policy if policy is not None else self.policy.for_tool(name)
         try:
-            ctx = self._session()
-            t = tool_ref(
-                name,
-                call_id=call_id,
-                type=tool_type,
-                server=server,
-                definition_sha256=definition_sha256,
-            )
-            event = new_event(
-                ctx, started_at=ts_from_ns(time.time_ns()), tool=t, capture_level=pol.level
-            )
-            capture_arguments(event, pol, self.redactor, arguments)
-            capture_why(
-                event,
-                self.redactor,
-                why if why is not None else current_why(),
-                max_chars=self.reasoning_max_chars,
-            )
+            ctx = current_session() or self._session()
+            if call_id is None:
+                key = (name, tool_type, server, definition_sha256)
+                t = self._tool_refs.get(key)
+                if t is None:
+                    t = tool_ref(
+                        name, type=tool_type, server=server, definition_sha256=definition_sha256
+                    )
+                    if len(self._tool_refs) < _MAX_TOOL_REFS:
+                        self._tool_refs[key] = t
+            else:
+                t = tool_ref(
+                    name,
+                    call_id=call_id,
+                    type=tool_type,
+                    server=server,
+                    definition_sha256=definition_sha256,
+                )
+            event = new_event(ctx, started_at=_now(UTC), tool=t, capture_level=pol.level)
+            if arguments is not None:
+                capture_arguments(event, pol, self.redactor, arguments)
+            if why is None:
+                why = current_why()
+            if why:
+                capture_why(event, self.redactor, why, max_chars=self.reasoning_max_chars)
         except Exception:
             self._lost("capture_error")
             log.exception("tooltrail: could not record the start of tool %s", name)
@@ -278,7 +292,7 @@ class Auditor(Closing):
         try:
             ctx = self._session()
             pol = self.policy.for_tool(name)
-            now = ts_from_ns(time.time_ns())
+            now = _now(UTC)
             event = new_event(
                 ctx,
                 started_at=now,
@@ -288,11 +302,11 @@ class Auditor(Closing):
                 outcome="denied" if verdict == "deny" else None,
             )
             event["ended_at"] = now
-            event["decision"] = {
-                "verdict": verdict,
-                "policy_id": policy_id,
+            event["decision"] = {  # keys sorted (see events.py)
                 "decided_by": decided_by,
+                "policy_id": policy_id,
                 "reason": reason,
+                "verdict": verdict,
             }
             capture_arguments(event, pol, self.redactor, arguments)
             capture_why(event, self.redactor, current_why(), max_chars=self.reasoning_max_chars)
@@ -337,9 +351,9 @@ class Auditor(Closing):
         error: BaseException | None,
         outcome: str | None,
     ) -> None:
-        elapsed_ns = time.perf_counter_ns() - call._t0
-        event["duration_us"] = elapsed_ns // 1000
-        event["ended_at"] = event["started_at"] + timedelta(microseconds=elapsed_ns // 1000)
+        elapsed_us = (_perf_ns() - call._t0) // 1000
+        event["duration_us"] = elapsed_us
+        event["ended_at"] = event["started_at"] + timedelta(0, 0, elapsed_us)
         if error is not None:
             capture_error(event, self.redactor, error, outcome)
         else:

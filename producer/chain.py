@@ -19,6 +19,7 @@ from tooltrail.producer.signing import Signer
 
 INTEGRITY_FIELDS = frozenset({"event_hash", "signature", "key_id"})
 _NATIVE = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+_BODY_SIZE = 30  # ToolCallEvent fields minus the integrity ones (events.BODY_FIELDS)
 
 
 def _plain_utc(value: Any) -> bool:
@@ -74,15 +75,28 @@ class SessionChain:
         self.last_hash = last_hash
         self.last_body = b""  # canonical JSON of the last sealed event (spooled as is)
 
-    def seal(self, event: dict[str, Any], signer: Signer | None = None) -> dict[str, Any]:
+    def seal(
+        self, event: dict[str, Any], signer: Signer | None = None, *, presorted: bool = False
+    ) -> dict[str, Any]:
         """Stamp ``seq``, ``prev_hash``, ``event_hash`` (and signature) onto ``event`` in place.
 
-        ``event`` must not yet hold the integrity fields; it gains them here.
+        ``event`` must not yet hold the integrity fields; it gains them here. ``presorted``:
+        the event was built by :func:`tooltrail.producer.events.new_event` (every dict in it
+        has its keys in sorted order), so its canonical JSON is orjson's output without
+        sorting; an event that gained a key, or whose timestamps orjson would not print in
+        the canonical form, goes down the general path all the same.
         """
         self.last_seq += 1
         event["seq"] = self.last_seq
         event["prev_hash"] = self.last_hash
-        body = event_bytes(event)
+        if presorted and len(event) == _BODY_SIZE:
+            ended = event["ended_at"]
+            if _plain_utc(event["started_at"]) and (ended is None or _plain_utc(ended)):
+                body = orjson.dumps(event, option=orjson.OPT_UTC_Z)
+            else:
+                body = event_bytes(event)
+        else:
+            body = event_bytes(event)
         digest = hashlib.sha256(body).hexdigest()
         event["event_hash"] = digest
         if signer is not None:

@@ -15,6 +15,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
+from tooltrail.producer.events import session_template
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -37,26 +39,29 @@ class SessionContext:
     attributes: Mapping[str, str] = field(default_factory=dict)
     credential_identity: str | None = None
     credential_scope: str | None = None
-    # The agent record is built once per session, not once per event.
+    # The agent record and the event template are built once per session, not once per
+    # event (keys sorted: see tooltrail.producer.events).
     agent: dict[str, str | None] = field(init=False, repr=False, compare=False)
     credential: dict[str, str | None] | None = field(init=False, repr=False, compare=False)
+    template: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self,
             "agent",
             {
+                "framework": self.framework,
+                "framework_version": self.framework_version,
                 "id": self.agent_id,
                 "name": self.agent_name,
                 "version": self.agent_version,
-                "framework": self.framework,
-                "framework_version": self.framework_version,
             },
         )
         cred = None
         if self.credential_identity is not None or self.credential_scope is not None:
             cred = {"identity": self.credential_identity, "scope": self.credential_scope}
         object.__setattr__(self, "credential", cred)
+        object.__setattr__(self, "template", session_template(self))
 
 
 _current: contextvars.ContextVar[SessionContext | None] = contextvars.ContextVar(

@@ -8,7 +8,6 @@ order (which the per-session chain and Kafka's per-partition order rely on).
 from __future__ import annotations
 
 import collections
-import inspect
 import logging
 import threading
 from collections.abc import Callable
@@ -37,11 +36,6 @@ class Emitter:
         self.publisher = publisher
         self.signer = signer
         self._offload = offload
-        # The publisher spools the canonical JSON the chain already made (Kafka disk mode).
-        # (A subclass overriding publish without the argument gets the plain call.)
-        self._canonical = bool(getattr(publisher, "takes_canonical", False)) and (
-            "canonical" in inspect.signature(publisher.publish).parameters
-        )
         self.max_pending = max_pending
         self._on_lost = on_lost
         self._chains: dict[str, SessionChain] = {}
@@ -83,12 +77,9 @@ class Emitter:
         chain = self._chains.get(sid)
         if chain is None:
             chain = self._chains[sid] = SessionChain(session_id=sid)
-        chain.seal(event, self.signer)
+        chain.seal(event, self.signer, presorted=True)  # built by events.new_event
         if event["kind"] == "session_end":  # sealed in queue order, so nothing follows it
             del self._chains[sid]
-        if self._canonical:
-            publish: Any = self.publisher.publish
-            return bool(publish(event, durable=durable, canonical=chain.last_body))
         return self.publisher.publish(event, durable=durable)
 
     def _drain_locked(self, limit: int) -> None:

@@ -1,14 +1,13 @@
-"""How spooled records reach librdkafka: the disk-mode handoff and the backlog replay.
+"""How spooled records reach librdkafka again: the backlog replay.
 
 Part of :class:`~tooltrail.producer.kafka.KafkaPublisher` (a mixin, split out for size).
-Both move records in spool order and set ``_cursor`` to the last one handed over, under the
-publisher's ``_lock``, so a switch to the backlog (the replay reads the spool after
-``_cursor``) never skips nor repeats a record.
+The replay moves records in spool order and sets ``_cursor`` to the last one handed over,
+under the publisher's ``_lock``, as the live disk-mode path does, so a switch to the
+backlog (the replay reads the spool after ``_cursor``) never skips nor repeats a record.
 """
 
 from __future__ import annotations
 
-import collections
 import functools
 import logging
 import threading
@@ -21,13 +20,10 @@ from tooltrail.producer.spool import RecordRef, Spool
 from tooltrail.producer.spooled import wire_bytes
 
 log = logging.getLogger("tooltrail.producer.kafka")
-# Handed-off records the poll thread produces per wake-up (it then waits 1 ms in poll(),
-# letting the GIL go, so a call never waits behind more than one batch; 64k records/s).
-HANDOFF_BATCH = 64
 
 
 class SpoolFeed:
-    """Handoff (disk mode, live records) and replay (backlog) of spooled records."""
+    """Replay (backlog) of spooled records."""
 
     # Set by KafkaPublisher.__init__.
     spool: Spool | None
@@ -42,7 +38,6 @@ class SpoolFeed:
     _backlog: bool
     _broker_down: bool
     _cursor: RecordRef | None
-    _handoff: collections.deque[tuple[RecordRef, bytes, Any]]
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
 
@@ -51,81 +46,6 @@ class SpoolFeed:
 
     def _enter_backlog(self, why: str) -> None:
         raise NotImplementedError
-
-    def _spool_then_handoff(self, key: bytes, canonical: bytes, event: dict[str, Any]) -> bool:
-        spool = self.spool
-        assert spool is not None
-        with self._lock:
-            if self.closed:
-                self.metrics.dropped("closed")
-                return False
-            ref = spool.append(key, canonical)
-            if ref is None:
-                self.metrics.dropped("spool_full")
-                return False
-            if not self._backlog:  # in backlog, the replay reads it from the spool
-                self._handoff.append((ref, key, event))
-                if len(self._handoff) > self.replay_max_inflight:
-                    self._handoff_locked(self.replay_batch)  # poll thread behind: help it
-        return True
-
-    def _handoff_locked(self, limit: int) -> int:
-        """Encode and produce up to ``limit`` handed-off records (``_lock`` held)."""
-        queue, moved = self._handoff, 0
-        while queue and moved < limit and not self._backlog:
-            ref, key, event = queue[0]
-            try:
-                value = self.serializer(event, None)
-            except Exception:
-                queue.popleft()
-                self.metrics.dropped("encode_error")
-                log.exception("tooltrail: event %s does not encode", event.get("event_id"))
-                if self.spool is not None:
-                    self.spool.ack(ref)
-                continue
-            try:
-                self._producer.produce(
-                    self.topic, value, key, on_delivery=functools.partial(self._on_delivery, ref)
-                )
-            except BufferError:
-                self._enter_backlog("queue_full")  # the replay takes over from the spool
-                break
-            queue.popleft()
-            self._cursor = ref
-            moved += 1
-        return moved
-
-    def _handoff_step(self, limit: int) -> None:
-        """Poll thread: encode outside the lock (the caller's appends never wait for it),
-        produce under it (so a backlog switch and the cursor stay consistent)."""
-        queue = self._handoff
-        for _ in range(limit):
-            try:
-                ref, key, event = queue[0]
-            except IndexError:
-                return
-            try:
-                value = self.serializer(event, None)
-            except Exception:
-                value = None
-            with self._lock:
-                if self._backlog or not queue or queue[0][0] is not ref:
-                    return  # taken over by the backlog, or handed over by a flush meanwhile
-                if value is None:
-                    self._handoff_locked(1)  # counts and acknowledges the encode error
-                    continue
-                try:
-                    self._producer.produce(
-                        self.topic,
-                        value,
-                        key,
-                        on_delivery=functools.partial(self._on_delivery, ref),
-                    )
-                except BufferError:
-                    self._enter_backlog("queue_full")
-                    return
-                queue.popleft()
-                self._cursor = ref
 
     def _replay_step(self) -> bool:
         """Hand up to ``replay_batch`` spooled records over; False when nothing could move."""

@@ -12,13 +12,17 @@ Durability modes:
   are appended to the spool instead and replayed in order. At close, whatever librdkafka
   still holds is purged into the spool, so the next process delivers it. A ``kill -9``
   loses what was only in librdkafka's queue.
-* ``disk``: every event is appended to the spool before it is handed to librdkafka and
-  acknowledged in the spool on its delivery report, so a killed process loses nothing it
-  recorded; the next process replays what is unacknowledged (at-least-once: a record
-  delivered just before the kill may arrive twice, with the same event_id). The calling
-  thread spools the event's canonical JSON (made by the hash chain anyway) and the poll
-  thread encodes and produces it (``feed.py``, ``spooled.py``); signed events, and
-  :meth:`KafkaPublisher.publish_bytes`, spool the encoded bytes on the caller instead.
+* ``disk``: the calling thread encodes the event, appends the encoded record to the spool
+  (one ``write(2)``: the record has reached the OS when :meth:`KafkaPublisher.publish`
+  returns, so when the audited call returns) and only then hands it to librdkafka; the
+  spool marks it delivered on its delivery report (acknowledgements are written in
+  batches by the poll thread). Guarantee: a process killed at any moment (``kill -9``)
+  loses no event whose ``publish`` returned; the next process replays every record not
+  acknowledged (at-least-once: a record delivered just before the kill may arrive twice,
+  with the same event_id). A machine crash can lose what the OS had not written to the
+  device yet: the ``fsync`` policy bounds that (``interval``: at most ``fsync_interval``
+  seconds of records; ``always``: nothing, at one fsync per event; fail-closed
+  ``durable`` events are fsynced before the tool runs, whatever the policy).
 
 ``publish`` never blocks on the network and never raises; failures are counted as drops.
 confluent_kafka is imported only when a publisher is built.
@@ -39,11 +43,10 @@ from typing import Any
 
 from tooltrail.closing import Closing
 from tooltrail.errors import ConfigError
-from tooltrail.producer.feed import HANDOFF_BATCH, SpoolFeed
+from tooltrail.producer.feed import SpoolFeed
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
-from tooltrail.producer.spooled import spoolable
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
@@ -156,15 +159,12 @@ class KafkaPublisher(SpoolFeed, Closing):
         self._replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None = None
         self._replay_head: tuple[RecordRef, bytes, bytes] | None = None
         self._deliver_plain = functools.partial(self._on_delivery, None)
-        # disk mode: records spooled by the caller, handed to librdkafka by the poll thread
-        # (see publish); guarded by _lock, cleared when the backlog takes over.
-        self._handoff: collections.deque[tuple[RecordRef, bytes, Any]] = collections.deque()
         self._stop = threading.Event()
         self.closed = False
-        # Acks counted here, moved to the Prometheus counter by _sync_metrics (cheaper per
-        # event); callbacks may run in the poll thread and in a flush() caller at once.
-        self._count_lock = threading.Lock()
-        self._acked = 0
+        # Successful delivery reports only queue their record here (deque.append is atomic:
+        # callbacks may run in the poll thread and in a flush() caller at once); the poll
+        # thread counts them and acknowledges them in the spool in batches (_settle).
+        self._delivered: collections.deque[RecordRef | None] = collections.deque()
         self._thread = threading.Thread(target=self._run, name="tooltrail-producer", daemon=True)
         self._thread.start()
         self._atexit = _closer(weakref.ref(self))
@@ -179,24 +179,13 @@ class KafkaPublisher(SpoolFeed, Closing):
     def in_backlog(self) -> bool:
         return self._backlog
 
-    @property
-    def takes_canonical(self) -> bool:
-        """Whether :meth:`publish` wants the event's canonical JSON (``disk`` mode)."""
-        return self.durability == "disk"
-
     # -- publishing ----------------------------------------------------------------------
 
-    def publish(
-        self, event: dict[str, Any], *, durable: bool = False, canonical: bytes | None = None
-    ) -> bool:
+    def publish(self, event: dict[str, Any], *, durable: bool = False) -> bool:
         """Encode and hand over one event; True when queued durably or to librdkafka.
 
-        In ``disk`` mode with ``canonical`` (the event's canonical JSON, from the hash
-        chain) the caller only appends those bytes to the spool; the poll thread encodes
-        and produces them, in spool order. The event is on disk when this returns.
+        In ``disk`` mode the encoded record has been written to the spool when this returns.
         """
-        if canonical is not None and self.spool is not None and not durable and spoolable(event):
-            return self._spool_then_handoff(event["session_id"].encode(), canonical, event)
         try:
             value = self.serializer(event, None)
         except Exception:
@@ -214,8 +203,6 @@ class KafkaPublisher(SpoolFeed, Closing):
             return False
         spool = self.spool
         with self._lock:
-            if self._handoff:  # records spooled earlier go to librdkafka first (order)
-                self._handoff_locked(len(self._handoff))
             ref = None
             if spool is not None and (durable or self.durability == "disk"):
                 ref = spool.append(key, value, sync=durable)
@@ -254,7 +241,6 @@ class KafkaPublisher(SpoolFeed, Closing):
             return
         log.warning("tooltrail: spooling events to disk (%s)", why)
         self._backlog = True
-        self._handoff.clear()  # spooled after _cursor: the replay hands them over, in order
         self._replay_iter = None
         if self.durability == "memory":
             self._reserved = self.spool.roll(reserve=True)
@@ -275,11 +261,7 @@ class KafkaPublisher(SpoolFeed, Closing):
 
     def _on_delivery(self, ref: RecordRef | None, err: Any, msg: Any) -> None:
         if err is None:
-            with self._count_lock:
-                self._acked += 1
-            self._broker_down = False
-            if ref is not None and self.spool is not None:
-                self.spool.ack(ref)
+            self._delivered.append(ref)  # counted and acknowledged by _settle
             return
         name = err.name()
         if name in _PERMANENT:
@@ -300,19 +282,10 @@ class KafkaPublisher(SpoolFeed, Closing):
     # -- background: poll, acks, fsync, replay -------------------------------------------
 
     def _run(self) -> None:
-        active = 0.0  # when the disk-mode handoff last had work
         while not self._stop.is_set():
             try:
-                idle = 0.05
-                if self._handoff:
-                    self._handoff_step(HANDOFF_BATCH)
-                    active = time.monotonic()
-                if active and time.monotonic() - active < 0.1:
-                    # While calls come in, pick them up every millisecond: the handoff runs
-                    # in small bursts, so a call waits for the GIL behind a few records only.
-                    idle = 0.001
-                self._producer.poll(0.0 if self._backlog else idle)
-                self._sync_metrics()
+                self._producer.poll(0.0 if self._backlog else 0.05)
+                self._settle()
                 if self.spool is not None:
                     self.spool.flush_acks()
                     self.spool.maybe_sync()
@@ -322,17 +295,28 @@ class KafkaPublisher(SpoolFeed, Closing):
                 log.exception("tooltrail: producer background loop error")
                 self._stop.wait(0.1)
 
-    def _sync_metrics(self) -> None:
-        with self._count_lock:
-            acked, self._acked = self._acked, 0
-        if acked:
-            self.metrics.produced.inc(acked)
+    def _settle(self) -> None:
+        """Count the delivered records and acknowledge them in the spool, in one batch."""
+        delivered = self._delivered
+        if not delivered:
+            return
+        refs: list[RecordRef | None] = []
+        pop = delivered.popleft
+        try:  # a flush() caller may be settling at the same time
+            for _ in range(len(delivered)):
+                refs.append(pop())
+        except IndexError:
+            pass
+        self._broker_down = False
+        self.metrics.produced.inc(len(refs))
+        if self.spool is not None:
+            self.spool.ack_many([r for r in refs if r is not None])
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def pending(self) -> int:
         """Records not yet acknowledged by the broker (librdkafka queue + unsent backlog)."""
-        queued = len(self._producer) + len(self._handoff)
+        queued = len(self._producer)
         if self._backlog and self.spool is not None:
             return max(queued, self.spool.pending)
         return queued
@@ -340,16 +324,13 @@ class KafkaPublisher(SpoolFeed, Closing):
     def flush(self, timeout: float = 10.0) -> int:
         """Wait up to ``timeout`` s for delivery of everything published; returns what is left."""
         deadline = time.monotonic() + timeout
-        if self._handoff:
-            with self._lock:
-                self._handoff_locked(len(self._handoff))
         while True:
             left = self.pending()
             remaining = deadline - time.monotonic()
             if left == 0 or remaining <= 0:
                 break
             self._producer.flush(min(0.1, remaining))
-        self._sync_metrics()
+        self._settle()
         if self.spool is not None:
             self.spool.flush_acks()
         return self.pending()
@@ -367,7 +348,7 @@ class KafkaPublisher(SpoolFeed, Closing):
             self._producer.purge(in_queue=True, in_flight=True)
             self._producer.flush(1.0)
         self._producer.poll(0)
-        self._sync_metrics()
+        self._settle()
         if self.spool is not None:
             self.spool.close()
         atexit.unregister(self._atexit)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tooltrail.producer.policy import ToolPolicy
-from tooltrail.producer.redaction import Redactor, cap_json, raw_bytes
+from tooltrail.producer.redaction import Redactor, cap_bytes, cap_json, raw_bytes
 
 MAX_ERROR_CHARS = 1024
 
@@ -51,29 +51,42 @@ def outcome_of(exc: BaseException) -> str:
     return "error"
 
 
+def _content(r: Redactor, value: Any, raw: bytes, *, path: str, max_bytes: int, found: Any) -> str:
+    """The redacted, capped JSON of ``value`` (``raw``: its canonical JSON, already made).
+
+    Fast path: when nothing would be redacted (:meth:`Redactor.is_clean`), the raw JSON is
+    the redacted JSON, so it is neither walked into a copy nor serialized a second time.
+    """
+    if r.is_clean(value):
+        return cap_bytes(raw, path=path, max_bytes=max_bytes, found=found)
+    return cap_json(r.redact(value, path, found), path=path, max_bytes=max_bytes, found=found)
+
+
 def capture_arguments(event: dict[str, Any], pol: ToolPolicy, r: Redactor, arguments: Any) -> None:
-    if pol.level == "none" or arguments is None:
+    level = pol.level
+    if level == "none" or arguments is None:
         return
-    event["arguments_sha256"] = r.keyed_hash(raw_bytes(arguments))
-    if pol.level != "metadata":
-        found = event["redactions"]
-        clean = r.redact(arguments, "arguments", found)
-        event["arguments"] = cap_json(
-            clean, path="arguments", max_bytes=pol.max_argument_bytes, found=found
+    raw = raw_bytes(arguments)
+    event["arguments_sha256"] = r.keyed_hash(raw)
+    if level != "metadata":
+        event["arguments"] = _content(
+            r,
+            arguments,
+            raw,
+            path="arguments",
+            max_bytes=pol.max_argument_bytes,
+            found=event["redactions"],
         )
 
 
 def capture_result(event: dict[str, Any], pol: ToolPolicy, r: Redactor, result: Any) -> None:
     if result is None or pol.level == "none":
         return
-    event["result_sha256"] = r.keyed_hash(raw_bytes(result))
+    raw = raw_bytes(result)
+    event["result_sha256"] = r.keyed_hash(raw)
     if pol.level == "request_response":
-        found = event["redactions"]
-        event["result"] = cap_json(
-            r.redact(result, "result", found),
-            path="result",
-            max_bytes=pol.max_result_bytes,
-            found=found,
+        event["result"] = _content(
+            r, result, raw, path="result", max_bytes=pol.max_result_bytes, found=event["redactions"]
         )
 
 
@@ -98,12 +111,12 @@ def capture_why(
         text = r.redact_text(str(excerpt)[: max_chars + 8192], "why", event["redactions"])
         excerpt = text[:max_chars]
     prompt, response = why.get("prompt"), why.get("response")
-    event["why"] = {
-        "model": why.get("model"),
+    event["why"] = {  # keys sorted (events are serialized unsorted: see events.py)
         "generation_id": why.get("generation_id"),
+        "model": why.get("model"),
         "prompt_sha256": why.get("prompt_sha256")
         or (r.keyed_hash(raw_bytes(prompt)) if prompt is not None else None),
+        "reasoning_excerpt": excerpt,
         "response_sha256": why.get("response_sha256")
         or (r.keyed_hash(raw_bytes(response)) if response is not None else None),
-        "reasoning_excerpt": excerpt,
     }

@@ -132,6 +132,48 @@ class Redactor:
                 self._key_cache[key] = hit
         return hit
 
+    def is_clean(self, value: Any, depth: int = 0) -> bool:  # noqa: PLR0911 - one per type
+        """Whether :meth:`redact` would return ``value`` unchanged, with nothing to list.
+
+        True only for plain JSON (dicts with str keys, lists, tuples, str, int, float,
+        bool, None, each of exactly that type) with no secret key holding a value, no
+        string a detector matches, and no nesting past ``max_depth``. For such a value the
+        canonical JSON of the raw value is also that of the redacted one, so the capture
+        layer serializes it once. Anything else answers False and takes the full walk.
+        """
+        cls = value.__class__
+        if cls is str:
+            return (
+                len(value) < _MIN_SCAN_LEN
+                or self._pattern is None
+                or not (self._pattern.search(value))
+            )
+        if value is None or cls in _SCALARS:
+            return True
+        if depth >= self.max_depth:
+            return False
+        pattern = self._pattern
+        if cls is dict:
+            cache = self._key_cache
+            for k, v in value.items():
+                if k.__class__ is not str:
+                    return False
+                secret = cache.get(k)
+                if secret is None:
+                    secret = self.is_secret_key(k)
+                if secret and v is not None:
+                    return False
+                c = v.__class__
+                if c is str:
+                    if len(v) >= _MIN_SCAN_LEN and pattern is not None and pattern.search(v):
+                        return False
+                elif v is not None and c not in _SCALARS and not self.is_clean(v, depth + 1):
+                    return False
+            return True
+        if cls is list or cls is tuple:
+            return all(self.is_clean(v, depth + 1) for v in value)
+        return False
+
     def redact(self, value: Any, path: str, found: list[dict[str, Any]]) -> Any:
         """A redacted copy of ``value`` (JSON types only); removals appended to ``found``."""
         return self._walk(value, path, found, 0)
@@ -221,6 +263,11 @@ def cap_json(value: Any, *, path: str, max_bytes: int, found: list[dict[str, Any
     "head": "<first bytes>"}}``, and a ``truncated`` redaction is listed.
     """
     data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
+    return cap_bytes(data, path=path, max_bytes=max_bytes, found=found)
+
+
+def cap_bytes(data: bytes, *, path: str, max_bytes: int, found: list[dict[str, Any]]) -> str:
+    """:func:`cap_json` of a value already serialized (``data``, its canonical JSON)."""
     if len(data) <= max_bytes:
         return data.decode("utf-8")
     head = data[: max(0, max_bytes - 64)].decode("utf-8", "ignore")

@@ -1,5 +1,6 @@
 """The disk spool: an append-only, bounded, crash-tolerant log of events (opaque values:
-encoded records, or canonical JSON from disk mode, see ``spooled.py``).
+encoded records; spools written by earlier versions may also hold canonical JSON, see
+``spooled.py``).
 
 Layout: one directory (owned by one process at a time, ``flock`` on ``LOCK``) of segment
 files ``<no:016d>.seg`` replayed in name order, each with an ``.ack`` sidecar listing the
@@ -15,9 +16,12 @@ Full policy (``max_bytes``): ``drop_new`` refuses the new record (the publisher 
 as ``spool_full`` when it cannot deliver it another way); ``drop_oldest`` deletes the oldest
 segments and counts their undelivered records as ``spool_evicted``. fsync policy:
 ``always`` (every append), ``interval`` (at most every ``fsync_interval`` s, by
-:meth:`maybe_sync`) or ``never`` (the OS decides). Appends are
-``write(2)`` calls, so a killed process loses nothing already appended; the fsync policy is
-about machine crashes.
+:meth:`maybe_sync`) or ``never`` (the OS decides). Each append is one ``write(2)`` of the
+whole record, done before :meth:`Spool.append` returns, so a killed process loses nothing
+already appended (a record torn by a kill during the write is cut off on open and counted);
+the fsync policy is about machine crashes. Acknowledgements are buffered and written by
+:meth:`Spool.flush_acks`: a kill loses at most the unwritten ones, whose records are then
+replayed again (at-least-once).
 """
 
 from __future__ import annotations
@@ -28,10 +32,10 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
@@ -44,12 +48,16 @@ FULL_POLICIES = ("drop_new", "drop_oldest")
 FSYNC_POLICIES = ("always", "interval", "never")
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class RecordRef:
-    """Where a record lives: segment number and index within the segment."""
+class RecordRef(NamedTuple):
+    """Where a record lives: segment number and index within the segment (ordered)."""
 
     segment: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, by design
+
+
+_new_ref = tuple.__new__  # RecordRef without the Python-level __new__ (one per event)
+_crc32 = zlib.crc32
+_write = os.write
 
 
 @dataclass
@@ -101,6 +109,7 @@ class Spool:
             os.close(self._lock_fd)
             raise ConfigError(f"spool directory {self.dir} is in use by another process") from exc
         self._segments: dict[int, _Segment] = {}
+        self._size = 0  # sum of the segments' sizes, kept up to date (checked per append)
         self._pending_acks: dict[int, list[int]] = {}
         self._dirty = False
         self._last_sync = time.monotonic()
@@ -148,6 +157,7 @@ class Spool:
                 self._delete(seg)
             else:
                 self._segments[no] = seg
+                self._size += seg.size
         self.metrics.spool_bytes.set(self.size_bytes)
 
     def _scan(self, seg: _Segment) -> None:
@@ -192,14 +202,18 @@ class Spool:
         else:  # a reserved segment reopened: keep what it holds
             self._scan(seg)
         seg.fd = fd
+        old = self._segments.get(no)
+        if old is not None:  # a loaded segment reopened for writing: counted once
+            self._size -= old.size
         self._segments[no] = seg
+        self._size += seg.size
         return seg
 
     # -- writing -------------------------------------------------------------------------
 
     @property
     def size_bytes(self) -> int:
-        return sum(s.size for s in self._segments.values())
+        return self._size
 
     @property
     def pending(self) -> int:
@@ -210,27 +224,35 @@ class Spool:
     def append(
         self, key: bytes, value: bytes, *, sync: bool = False, segment: int | None = None
     ) -> RecordRef | None:
-        """Append one record; None when the spool is full under ``drop_new`` (counted)."""
+        """Append one record (written to the OS when this returns); None when the spool is
+        full under ``drop_new`` (the caller counts it) or closed (counted)."""
         payload = _KEYLEN.pack(len(key)) + key + value
-        record = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+        record = _HEADER.pack(len(payload), _crc32(payload)) + payload
+        size = len(record)
         with self._lock:
             if self.closed:
                 self.metrics.dropped("spool_closed", stage="spool")
                 return None
-            if not self._make_room(len(record)):
+            if self._size + size > self.max_bytes and not self._make_room(size):
                 return None  # the caller decides whether the event is lost, and counts it
-            seg = self._writable(segment)
-            assert seg.fd is not None
-            os.write(seg.fd, record)
-            ref = RecordRef(seg.no, seg.count)
+            seg = self._active
+            if segment is not None or seg.size >= self.segment_bytes:
+                seg = self._writable(segment)
+            fd = seg.fd
+            assert fd is not None
+            done = _write(fd, record)
+            while done < size:  # a short write (signal, full disk): finish the record
+                done += _write(fd, record[done:])
+            ref: RecordRef = _new_ref(RecordRef, (seg.no, seg.count))
             seg.count += 1
-            seg.size += len(record)
+            seg.size += size
+            self._size += size
             self._dirty = True
             if sync or self.fsync == "always":
-                os.fsync(seg.fd)
+                os.fsync(fd)
                 self._dirty = False
             self._unsynced_records += 1
-            self._unsynced_bytes += len(record)
+            self._unsynced_bytes += size
         return ref
 
     def sync_metrics(self) -> None:
@@ -289,12 +311,25 @@ class Spool:
 
     def ack(self, ref: RecordRef) -> None:
         """Mark a record delivered (buffered; written by :meth:`flush_acks`)."""
+        self.ack_many((ref,))
+
+    def ack_many(self, refs: Iterable[RecordRef]) -> None:
+        """Mark records delivered, under one lock (buffered; written by :meth:`flush_acks`)."""
         with self._lock:
-            seg = self._segments.get(ref.segment)
-            if seg is None or ref.index in seg.acked:
-                return
-            seg.acked.add(ref.index)
-            self._pending_acks.setdefault(ref.segment, []).append(ref.index)
+            segments, pending = self._segments, self._pending_acks
+            last_no, seg, batch = -1, None, None
+            for no, index in refs:
+                if no != last_no:
+                    last_no, seg = no, segments.get(no)
+                    if seg is not None:
+                        batch = pending.get(no)
+                        if batch is None:
+                            batch = pending[no] = []
+                if seg is None or index in seg.acked:
+                    continue
+                seg.acked.add(index)
+                assert batch is not None
+                batch.append(index)
 
     def flush_acks(self) -> None:
         """Write buffered acks; delete segments that are complete; update the metrics."""
@@ -390,7 +425,8 @@ class Spool:
         self._close_fd(seg)
         for p in (seg.path, seg.path.with_suffix(".ack")):
             p.unlink(missing_ok=True)
-        self._segments.pop(seg.no, None)
+        if self._segments.pop(seg.no, None) is not None:
+            self._size -= seg.size
         self._unsynced_bytes = 0
         self.metrics.spool_bytes.set(self.size_bytes)
 

@@ -14,32 +14,39 @@ import time
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
+_prefix = ""  # "tttttttt-tttt-7" of _last_ms: formatted once per millisecond, not per id
 # Event ids need uniqueness, not secrecy: a PRNG seeded from the OS (and reseeded in a forked
 # child, so parent and child never share a stream) is several times cheaper than urandom.
 _rng = random.Random(os.urandom(16))
+_bits = _rng.getrandbits
 os.register_at_fork(after_in_child=lambda: _rng.seed(os.urandom(16)))
+_time_ns = time.time_ns
+
+
+def _ms_prefix(ms: int) -> str:
+    h = f"{ms:012x}"
+    return f"{h[:8]}-{h[8:12]}-7"
 
 
 def uuid7() -> str:
     """A new UUIDv7 as the usual 36-character lowercase string."""
-    global _last_ms, _counter  # noqa: PLW0603 - one monotonic clock per process, by design
-    ms = time.time_ns() // 1_000_000
+    global _last_ms, _counter, _prefix  # noqa: PLW0603 - one monotonic clock per process
+    ms = _time_ns() // 1_000_000
     with _lock:
         if ms > _last_ms:
             _last_ms = ms
-            _counter = _rng.getrandbits(10)  # leave room to count up
+            _counter = _bits(10)  # leave room to count up
+            _prefix = _ms_prefix(ms)
         else:
-            ms = _last_ms
             _counter += 1
             if _counter > 0xFFF:  # 4096 ids in one millisecond: borrow the next one
                 _last_ms += 1
-                ms = _last_ms
                 _counter = 0
-        rand_a = _counter
-    rand_b = _rng.getrandbits(62)
-    value = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+                _prefix = _ms_prefix(_last_ms)
+        rand_a, prefix = _counter, _prefix
+    rand_b = _bits(62)
+    # variant 0b10 in the top bits of the 4th group, then 62 random bits
+    return f"{prefix}{rand_a:03x}-{(rand_b >> 48) | 0x8000:04x}-{rand_b & 0xFFFFFFFFFFFF:012x}"
 
 
 def uuid7_time_ms(value: str) -> int:
