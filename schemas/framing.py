@@ -13,6 +13,7 @@ convention), used with the plain ``Producer``. Decoding never raises anything bu
 
 from __future__ import annotations
 
+import json
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from fastavro import schemaless_reader, schemaless_writer
 
 from tooltrail.errors import ConfigError, DecodeError, SchemaValidationError
+from tooltrail.schemas.avro_reader import Reader, UnsupportedSchema, generate_reader
 from tooltrail.schemas.registry import AvroSchema, SchemaSet, bundled
 
 CONFLUENT_MAGIC = 0x00
@@ -113,6 +115,7 @@ class Decoder:
         self.registry = registry
         self._by_id: dict[int, AvroSchema] = {}
         self._reader_cache: dict[bytes, dict[str, Any] | None] = {}
+        self._compiled_cache: dict[bytes, Reader | None] = {}
 
     def __call__(self, data: bytes, ctx: object = None) -> dict[str, Any]:
         return self.decode(data).record
@@ -190,10 +193,24 @@ class Decoder:
         self._reader_cache[writer.fingerprint] = resolved
         return resolved
 
+    def _compiled(self, writer: AvroSchema) -> Reader | None:
+        """The compiled reader of ``writer`` (None when it uses what is not compiled)."""
+        if writer.fingerprint in self._compiled_cache:
+            return self._compiled_cache[writer.fingerprint]
+        try:
+            compiled: Reader | None = generate_reader(json.loads(writer.expanded_json))[0]
+        except UnsupportedSchema:
+            compiled = None
+        self._compiled_cache[writer.fingerprint] = compiled
+        return compiled
+
     def _read(self, writer: AvroSchema, data: bytes, start: int, resolve: bool) -> dict[str, Any]:
         reader = self._reader_for(writer)  # also refuses a record type not expected
         if not resolve:
             reader = None
+        compiled = self._compiled(writer) if reader is None else None
+        if compiled is not None:
+            return self._read_compiled(compiled, writer, bytes(data), start)
         body = BytesIO(data)
         body.seek(start)
         try:
@@ -208,6 +225,26 @@ class Decoder:
             raise DecodeError(
                 "trailing_bytes",
                 f"{writer.name}: {len(data) - body.tell()} bytes left after the record",
+            )
+        if not isinstance(record, dict):
+            raise SchemaValidationError(f"{writer.name}: decoded value is not a record")
+        return record
+
+    @staticmethod
+    def _read_compiled(
+        compiled: Reader, writer: AvroSchema, data: bytes, start: int
+    ) -> dict[str, Any]:
+        try:
+            record, end = compiled(data, start)
+        except (IndexError, EOFError) as exc:
+            raise DecodeError("truncated", f"{writer.name}: payload ends early ({exc})") from exc
+        except Exception as exc:  # bad varints, union or enum indexes, UTF-8
+            raise DecodeError(
+                "malformed", f"{writer.name}: body does not decode: {type(exc).__name__}: {exc}"
+            ) from exc
+        if end != len(data):
+            raise DecodeError(
+                "trailing_bytes", f"{writer.name}: {len(data) - end} bytes left after the record"
             )
         if not isinstance(record, dict):
             raise SchemaValidationError(f"{writer.name}: decoded value is not a record")

@@ -45,12 +45,15 @@ class AvroSchema:
         parsed: fastavro's parsed schema (parse once, write and read many times).
         canonical: the Parsing Canonical Form, which registries and fingerprints use.
         fingerprint: CRC-64-AVRO of the canonical form, 8 bytes little-endian.
+        whole: the schema as JSON with every named type it uses defined inline (at first
+            use), also those of other files: what a registry and the canonical form need.
     """
 
     name: str
     parsed: dict[str, Any] = field(repr=False)
     canonical: str = field(repr=False)
     fingerprint: bytes
+    whole: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @classmethod
     def from_json(
@@ -63,18 +66,44 @@ class AvroSchema:
             raise ConfigError(f"invalid Avro schema: {exc}") from exc
         if not isinstance(parsed, dict) or parsed.get("type") != "record":
             raise ConfigError("a tooltrail schema must be an Avro record")
-        canonical = to_parsing_canonical_form(parsed)
+        # The canonical form (so the fingerprint) and the registry's copy must be whole:
+        # named types of earlier files (EnrichedToolCallEvent's event) inlined.
+        whole = _expand(parsed, named or {}, set())
+        canonical = to_parsing_canonical_form(parse_schema(whole, named_schemas={}))
         return cls(
             name=parsed["name"],
             parsed=parsed,
             canonical=canonical,
             fingerprint=crc64_fingerprint(canonical),
+            whole=whole,
         )
 
     @property
     def expanded_json(self) -> str:
         """Self-contained JSON (named types inlined, defaults and docs kept) for a registry."""
-        return json.dumps(_strip_internal(self.parsed))
+        return json.dumps(self.whole or _strip_internal(self.parsed))
+
+
+_TYPE_KEYS = frozenset({"type", "items", "values", "fields"})
+
+
+def _expand(node: Any, named: dict[str, Any], defined: set[str]) -> Any:
+    """``node`` without fastavro's bookkeeping keys, named types defined at first use."""
+    if isinstance(node, str):
+        if node in named and node not in defined:
+            return _expand(named[node], named, defined)
+        return node
+    if isinstance(node, dict):
+        if node.get("type") in ("record", "enum", "fixed") and "name" in node:
+            defined.add(node["name"])
+        return {
+            k: _expand(v, named, defined) if k in _TYPE_KEYS else _strip_internal(v)
+            for k, v in node.items()
+            if not k.startswith("__")
+        }
+    if isinstance(node, list):
+        return [_expand(v, named, defined) for v in node]
+    return node
 
 
 def _strip_internal(node: Any) -> Any:
