@@ -281,7 +281,9 @@ class DetectionEngine:
         self._plans[disc] = plan
         return plan
 
-    def _apply(self, enriched: dict[str, Any], ts: int, out: list[dict[str, Any]]) -> None:
+    def _apply(  # noqa: PLR0912 (the hot path: helpers inlined on purpose)
+        self, enriched: dict[str, Any], ts: int, out: list[dict[str, Any]]
+    ) -> None:
         event = enriched["event"]
         tool = event["tool"]
         decision = event["decision"]
@@ -315,12 +317,22 @@ class DetectionEngine:
         view["args_hash"] = event.get("arguments_sha256") or args_hash_of(event)
         view[SESSION_KEY_SLOT] = None if session is None else "session_id=" + session
         keys = self._keys
-        for on_event, key_of, always, checks, need in plan:
+        for on_event, key_of, always, checks, need, slot in plan:
             if need is not None:
+                # The event can only act on existing state: skip it (and its predicate)
+                # when there is none, or when nothing waits in the slot it would advance.
                 key = key_of(view)
                 ks = keys.get(key) if key is not None else None
-                if ks is None or need not in ks["r"]:
+                if ks is None:
                     continue
+                rs = ks["r"].get(need)
+                if rs is None:
+                    continue
+                if slot is not None:
+                    subs = rs.get("s")
+                    state = subs.get("") if subs else None
+                    if state is None or state["p"][slot] is None:
+                        continue
             if always is not None:
                 on_event(self, view, always, out)
             elif len(checks) == 1:

@@ -178,6 +178,10 @@ class Matcher:
         """Whether an event in this role can create state (else it needs existing state)."""
         return True
 
+    def waiting_slot(self, roles: list[int]) -> int | None:
+        """See :meth:`SequenceMatcher.waiting_slot`; other kinds have no such test."""
+        return None
+
     def on_event(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:

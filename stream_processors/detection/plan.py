@@ -21,7 +21,8 @@ from tooltrail.stream_processors.detection.matchers import Matcher
 # Per candidate rule: its bound ``on_event`` and ``key_of``, the roles always taken (when no
 # check is left to evaluate) or None, the (role, residual predicate or None for "always")
 # checks in order, and None or the rule id whose state must already exist under the key (the
-# event can only advance or cancel a pending match, not start one).
+# event can only advance or cancel a pending match, not start one), and None or the slot of
+# that state's pending matches that must be filled (``Matcher.waiting_slot``).
 Plan = list[
     tuple[
         Callable[..., None],
@@ -29,6 +30,7 @@ Plan = list[
         list[int] | None,
         list[tuple[int, Predicate | None]],
         str | None,
+        int | None,
     ]
 ]
 
@@ -57,5 +59,6 @@ def build_plan(matchers: Sequence[Matcher], disc: tuple[Any, ...]) -> Plan:
             always = [r for r, _ in checks] if all(p is None for _, p in checks) else None
             starts = any(matcher.starts(role) for role, _ in checks)
             need = None if starts else matcher.id
-            plan.append((matcher.on_event, matcher.key_of, always, checks, need))
+            slot = None if starts else matcher.waiting_slot([r for r, _ in checks])
+            plan.append((matcher.on_event, matcher.key_of, always, checks, need, slot))
     return plan

@@ -66,6 +66,20 @@ class SequenceMatcher(Matcher):
     def starts(self, role: int) -> bool:
         return role in self.starters
 
+    def waiting_slot(self, roles: list[int]) -> int | None:
+        """The pending slot (sub-key ``""``) an event in ``roles`` can only act on if filled.
+
+        For a later step of a sequence without groups or per-step keys: the engine skips the
+        event (and its predicate) while nothing waits there. None when there is no such test.
+        """
+        if len(roles) != 1 or self.group_of is not None:
+            return None
+        role = roles[0]
+        if role == UNTIL or role in self.cancels or self.step_by[role] is not None:
+            return None
+        pos = self.pos_of[role]
+        return pos - 1 if pos > 0 else None
+
     def _sub(self, engine: DetectionEngine, rs: dict[str, Any], sub: str) -> dict[str, Any]:
         subs: dict[str, Any] | None = rs.get("s")
         if subs is None:
@@ -91,10 +105,19 @@ class SequenceMatcher(Matcher):
         if key is None:
             return
         ts = v["ts"]
-        starts = not self.starters.isdisjoint(roles)
-        rs = engine.rule_state(key, self, ts, create=starts)
+        # engine.rule_state inlined for a key and rule that already have state.
+        ks = engine._keys.get(key)
+        rs = None if ks is None else ks["r"].get(self.id)
         if rs is None:
-            return
+            if self.starters.isdisjoint(roles):
+                return  # only advances or cancels: nothing pending under this key
+            rs = engine.rule_state(key, self, ts)
+        else:
+            expires = ts + self.ttl
+            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
+                ks["exp"] = expires
+            ks["last"] = ts
+            engine._dirty.add(key)
         group_of = self.group_of  # inlined self.group()
         group = "" if group_of is None else group_of(v)
         if group is None:

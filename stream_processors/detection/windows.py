@@ -27,8 +27,9 @@ class ThresholdMatcher(Matcher):
         self.th = rule.threshold
         self.within = rule.within_us or 0
         self.needed = int(self.th.value) + (1 if self.th.strict else 0)
+        self.measure = self.th.measure
 
-    def on_event(  # noqa: PLR0912 (the hot path: helpers inlined on purpose)
+    def on_event(  # noqa: PLR0912, PLR0915 (the hot path: helpers inlined on purpose)
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
@@ -37,7 +38,7 @@ class ThresholdMatcher(Matcher):
         if key is None or group is None:
             return
         ts = v["ts"]
-        measure = self.th.measure
+        measure = self.measure
         value: Any = None
         if measure != "count":
             value = v[self.th.field or ""]
@@ -45,35 +46,47 @@ class ThresholdMatcher(Matcher):
                 return
             if measure == "sum" and (not isinstance(value, int | float) or isinstance(value, bool)):
                 return
-        rs = engine.rule_state(key, self, ts)
+        # engine.rule_state inlined for a key and rule that already have state.
+        ks = engine._keys.get(key)
+        rs = None if ks is None else ks["r"].get(self.id)
+        if rs is None:
+            rs = engine.rule_state(key, self, ts)
+        else:
+            expires = ts + self.ttl
+            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
+                ks["exp"] = expires
+            ks["last"] = ts
+            engine._dirty.add(key)
         groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
         horizon = ts - self.within
-        win: Any = groups.get(group)
-        if win is None:
-            win = groups[group] = {} if measure == "distinct" else []
-            if len(groups) > rs.get("pn", PRUNE_AT):
-                # Amortised: prune again only once the table has doubled since.
-                prune_groups(groups, horizon, measure == "distinct", group)
-                engine.cap_dict(groups)
-                rs["pn"] = max(PRUNE_AT, 2 * len(groups))
         eid = v["event_id"]
+        win: Any = groups.get(group)
         if measure == "count":
             # _count inlined (the common case: one more event in a window not yet full).
-            win.append([ts, eid])
-            needed = self.needed
-            if len(win) > needed:
-                del win[0]
-            if len(win) < needed or win[0][0] < horizon:
+            if win is None:
+                win = groups[group] = [[ts, eid]]
+                if len(groups) > rs.get("pn", PRUNE_AT):
+                    self._prune(engine, rs, groups, horizon, group)
+            else:
+                win.append([ts, eid])
+                if len(win) > self.needed:
+                    del win[0]
+            if len(win) < self.needed or win[0][0] < horizon:
                 return
             items = win
-        elif measure == "distinct":
-            items = self._distinct(win, ts, eid, horizon, text_of(value))
         else:
-            items = self._sum(engine, win, ts, eid, horizon=horizon, value=value)
-        if items is None:
-            return
+            if win is None:
+                win = groups[group] = {} if measure == "distinct" else []
+                if len(groups) > rs.get("pn", PRUNE_AT):
+                    self._prune(engine, rs, groups, horizon, group)
+            if measure == "distinct":
+                items = self._distinct(win, ts, eid, horizon, text_of(value))
+            else:
+                items = self._sum(engine, win, ts, eid, horizon=horizon, value=value)
+            if items is None:
+                return
         if self.rule.exceptions and self.excepted(v):
             engine.stats["excepted"] += 1
             return
@@ -84,14 +97,18 @@ class ThresholdMatcher(Matcher):
         del groups[group]
         self.fire(engine, rs, part, ts, out)
 
-    def _count(self, win: list[Any], ts: int, eid: str, horizon: int) -> list[Any] | None:
-        """The last ``needed`` events are kept; reached when they all fit in the window."""
-        win.append([ts, eid])
-        if len(win) > self.needed:
-            del win[0]
-        if len(win) < self.needed or win[0][0] < horizon:
-            return None
-        return win
+    def _prune(
+        self,
+        engine: DetectionEngine,
+        rs: dict[str, Any],
+        groups: dict[str, Any],
+        horizon: int,
+        group: str,
+    ) -> None:
+        """Amortised: prune again only once the table has doubled since."""
+        prune_groups(groups, horizon, self.measure == "distinct", group)
+        engine.cap_dict(groups)
+        rs["pn"] = max(PRUNE_AT, 2 * len(groups))
 
     def _distinct(
         self, win: dict[str, Any], ts: int, eid: str, horizon: int, text: str
@@ -135,7 +152,7 @@ class CooccurrenceMatcher(Matcher):
         for i, leg in enumerate(rule.steps):
             self.checks.append((i, leg.condition))
 
-    def on_event(
+    def on_event(  # noqa: PLR0912 (the hot path: helpers inlined on purpose)
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
@@ -144,7 +161,17 @@ class CooccurrenceMatcher(Matcher):
         if key is None or group is None:
             return
         ts = v["ts"]
-        rs = engine.rule_state(key, self, ts)
+        # engine.rule_state inlined for a key and rule that already have state.
+        ks = engine._keys.get(key)
+        rs = None if ks is None else ks["r"].get(self.id)
+        if rs is None:
+            rs = engine.rule_state(key, self, ts)
+        else:
+            expires = ts + self.ttl
+            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
+                ks["exp"] = expires
+            ks["last"] = ts
+            engine._dirty.add(key)
         groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
@@ -161,8 +188,12 @@ class CooccurrenceMatcher(Matcher):
                 engine.cap_dict(groups)
                 rs["pn"] = max(PRUNE_AT, 2 * len(groups))
         eid = v["event_id"]
-        for role in roles:
-            legs[role] = [ts, eid, self.captures_of(v, role)]
+        if self.rule.captures:
+            for role in roles:
+                legs[role] = [ts, eid, self.captures_of(v, role)]
+        else:
+            for role in roles:
+                legs[role] = [ts, eid, {}]
         horizon = ts - self.within
         for i, leg in enumerate(legs):
             if leg is None:
