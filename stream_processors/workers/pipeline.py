@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from fastavro import parse_schema, schemaless_writer
 
 from tooltrail.errors import DecodeError
+from tooltrail.producer.avro_fast import UnsupportedSchema, generate_writer
 from tooltrail.schemas import (
     ALERT,
     DEAD_LETTER,
@@ -244,14 +245,23 @@ class _EnrichedSplicer:
         if whole["fields"][0]["name"] != "event":
             raise ValueError("EnrichedToolCallEvent must start with its event field")
         tail = dict(whole, name="EnrichedTail", fields=whole["fields"][1:])
-        self.tail = parse_schema(tail, named_schemas={})
+        # fastavro writes a field's default when the record lacks it; the compiled writer
+        # needs every field, so defaults go under the record
+        self._defaults = {f["name"]: f["default"] for f in tail["fields"] if "default" in f}
+        try:  # the producer's compiled writer, byte-identical to fastavro
+            self._tail = generate_writer(tail, b"")[0]
+        except UnsupportedSchema:
+            parsed = parse_schema(tail, named_schemas={})
+
+            def write(record: Mapping[str, Any]) -> bytes:
+                out = BytesIO()
+                schemaless_writer(out, parsed, record)
+                return out.getvalue()
+
+            self._tail = write
 
     def __call__(self, body: memoryview, enriched: Mapping[str, Any]) -> bytes:
-        out = BytesIO()
-        out.write(self.header)
-        out.write(body)
-        schemaless_writer(out, self.tail, enriched)
-        return out.getvalue()
+        return b"".join((self.header, body, self._tail({**self._defaults, **enriched})))
 
 
 def _validate(event: Mapping[str, Any]) -> str | None:

@@ -253,3 +253,48 @@ def test_confluent_framed_events_decode_through_the_configured_registry(
     assert with_registry.dead_letters == []
     (enriched,) = [ENRICHED.decode(o.value).record for o in with_registry.enriched]
     assert enriched["event"]["event_id"] == "s1-1"
+
+
+class ProvenanceAnalyzer(CountingAnalyzer):
+    """Every enrichment field set, provenance included (the spliced tail's whole schema)."""
+
+    def handle(self, event: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        enriched, alerts = super().handle(event)
+        enriched.update(
+            labels=["untrusted_content", "external"],
+            catalog_entry="web_fetch",
+            destination_domain="evil.example",
+            destination_external=True,
+            first_seen_destination=True,
+            provenance=[
+                {
+                    "value": "evil.example",
+                    "value_kind": "domain",
+                    "source_tool": "web_fetch",
+                    "source_event_id": "e-1",
+                    "source_seq": 2**40,
+                }
+            ],
+        )
+        return enriched, alerts
+
+
+def test_spliced_enriched_records_are_byte_identical_to_encoding_the_whole_record(
+    records: RecordFactory,
+) -> None:
+    encode = single_object_serializer(ENRICHED_TOOL_CALL_EVENT)
+    batch = [records.event("s1", 1), records.event("s1", 2, tool="web_fetch")]
+    for analyzer in (CountingAnalyzer(), ProvenanceAnalyzer()):  # defaults, then every field
+        made: list[dict[str, Any]] = []
+        handle = analyzer.handle
+
+        def spy(event: dict[str, Any], handle: Any = handle, made: Any = made) -> Any:
+            enriched, alerts = handle(event)
+            made.append(enriched)
+            return enriched, alerts
+
+        analyzer.handle = spy  # type: ignore[method-assign]
+        result = Pipeline().process(batch, lambda p, a=analyzer: a)  # type: ignore[misc]
+        assert len(result.enriched) == len(made) == 2
+        for out, enriched in zip(result.enriched, made, strict=True):
+            assert out.value == encode(enriched)  # fastavro, defaults filled by fastavro
