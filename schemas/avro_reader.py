@@ -73,9 +73,14 @@ class _Gen:
         self.lines.append("    " * ind + line)
 
     def long(self, ind: int, target: str) -> None:
+        # one- and two-byte varints inline (lengths up to 8191: hashes, most strings)
         self.emit(ind, "b = d[p]")
         self.emit(ind, "p += 1")
         self.emit(ind, "if b < 128:")
+        self.emit(ind + 1, f"{target} = (b >> 1) ^ -(b & 1)")
+        self.emit(ind, "elif d[p] < 128:")
+        self.emit(ind + 1, "b = (b & 127) | (d[p] << 7)")
+        self.emit(ind + 1, "p += 1")
         self.emit(ind + 1, f"{target} = (b >> 1) ^ -(b & 1)")
         self.emit(ind, "else:")
         self.emit(ind + 1, f"{target}, p = _long_tail(d, p, b)")
