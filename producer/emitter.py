@@ -36,6 +36,8 @@ class Emitter:
         self.publisher = publisher
         self.signer = signer
         self._offload = offload
+        # The publisher spools the canonical JSON the chain already made (Kafka disk mode).
+        self._canonical = bool(getattr(publisher, "takes_canonical", False))
         self.max_pending = max_pending
         self._on_lost = on_lost
         self._chains: dict[str, SessionChain] = {}
@@ -80,6 +82,9 @@ class Emitter:
         chain.seal(event, self.signer, presorted=True)  # built by events.new_event
         if event["kind"] == "session_end":  # sealed in queue order, so nothing follows it
             del self._chains[sid]
+        if self._canonical:
+            publish: Any = self.publisher.publish
+            return bool(publish(event, durable=durable, canonical=chain.last_body))
         return self.publisher.publish(event, durable=durable)
 
     def _drain_locked(self, limit: int) -> None:

@@ -1,13 +1,14 @@
-"""How spooled records reach librdkafka again: the backlog replay.
+"""How spooled records reach librdkafka: the disk-mode handoff and the backlog replay.
 
 Part of :class:`~tooltrail.producer.kafka.KafkaPublisher` (a mixin, split out for size).
-The replay moves records in spool order and sets ``_cursor`` to the last one handed over,
-under the publisher's ``_lock``, as the live disk-mode path does, so a switch to the
-backlog (the replay reads the spool after ``_cursor``) never skips nor repeats a record.
+Both move records in spool order and set ``_cursor`` to the last one handed over, under the
+publisher's ``_lock``, so a switch to the backlog (the replay reads the spool after
+``_cursor``) never skips nor repeats a record.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import threading
@@ -20,10 +21,14 @@ from tooltrail.producer.spool import RecordRef, Spool
 from tooltrail.producer.spooled import wire_bytes
 
 log = logging.getLogger("tooltrail.producer.kafka")
+# Handed-off records encoded and produced per hold of the publisher lock (a caller that
+# wants the lock meanwhile waits for one chunk at most), and per poll-thread wake-up.
+HANDOFF_CHUNK = 64
+HANDOFF_STEP = 4096
 
 
 class SpoolFeed:
-    """Replay (backlog) of spooled records."""
+    """Handoff (disk mode, live records) and replay (backlog) of spooled records."""
 
     # Set by KafkaPublisher.__init__.
     spool: Spool | None
@@ -38,6 +43,7 @@ class SpoolFeed:
     _backlog: bool
     _broker_down: bool
     _cursor: RecordRef | None
+    _handoff: collections.deque[tuple[RecordRef, bytes, dict[str, Any]]]
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
 
@@ -46,6 +52,61 @@ class SpoolFeed:
 
     def _enter_backlog(self, why: str) -> None:
         raise NotImplementedError
+
+    def _spool_then_handoff(self, key: bytes, canonical: bytes, event: dict[str, Any]) -> bool:
+        """Disk mode, caller: the event's canonical JSON into the spool (recorded when this
+        returns), the event onto the handoff for the poll thread to encode and produce."""
+        spool = self.spool
+        assert spool is not None
+        with self._lock:
+            if self.closed:
+                self.metrics.dropped("closed")
+                return False
+            ref = spool.append(key, canonical)
+            if ref is None:
+                self.metrics.dropped("spool_full")
+                return False
+            if not self._backlog:  # in backlog, the replay reads it from the spool
+                self._handoff.append((ref, key, event))
+                if len(self._handoff) > self.replay_max_inflight:
+                    self._handoff_locked(self.replay_batch)  # poll thread behind: help it
+        return True
+
+    def _handoff_locked(self, limit: int) -> int:
+        """Encode and produce up to ``limit`` handed-off records, oldest first (``_lock`` held)."""
+        queue, moved = self._handoff, 0
+        encode, produce, topic = self.serializer, self._producer.produce, self.topic
+        deliver = self._on_delivery
+        while queue and moved < limit and not self._backlog:
+            ref, key, event = queue[0]
+            try:
+                value = encode(event, None)
+            except Exception:
+                queue.popleft()
+                self.metrics.dropped("encode_error")
+                log.exception("tooltrail: event %s does not encode", event.get("event_id"))
+                if self.spool is not None:
+                    self.spool.ack(ref)
+                continue
+            try:
+                produce(topic, value, key, on_delivery=functools.partial(deliver, ref))
+            except BufferError:
+                self._enter_backlog("queue_full")  # the replay takes over from the spool
+                break
+            queue.popleft()
+            self._cursor = ref
+            moved += 1
+        return moved
+
+    def _handoff_step(self) -> None:
+        """Poll thread: hand over what is waiting, one lock hold per chunk."""
+        moved = 0
+        while self._handoff and moved < HANDOFF_STEP and not self._backlog:
+            with self._lock:
+                done = self._handoff_locked(HANDOFF_CHUNK)
+            if not done:
+                return
+            moved += done
 
     def _replay_step(self) -> bool:
         """Hand up to ``replay_batch`` spooled records over; False when nothing could move."""

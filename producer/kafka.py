@@ -12,17 +12,22 @@ Durability modes:
   are appended to the spool instead and replayed in order. At close, whatever librdkafka
   still holds is purged into the spool, so the next process delivers it. A ``kill -9``
   loses what was only in librdkafka's queue.
-* ``disk``: the calling thread encodes the event, appends the encoded record to the spool
-  (one ``write(2)``: the record has reached the OS when :meth:`KafkaPublisher.publish`
-  returns, so when the audited call returns) and only then hands it to librdkafka; the
-  spool marks it delivered on its delivery report (acknowledgements are written in
-  batches by the poll thread). Guarantee: a process killed at any moment (``kill -9``)
-  loses no event whose ``publish`` returned; the next process replays every record not
-  acknowledged (at-least-once: a record delivered just before the kill may arrive twice,
-  with the same event_id). A machine crash can lose what the OS had not written to the
-  device yet: the ``fsync`` policy bounds that (``interval``: at most ``fsync_interval``
-  seconds of records; ``always``: nothing, at one fsync per event; fail-closed
-  ``durable`` events are fsynced before the tool runs, whatever the policy).
+* ``disk``: the calling thread appends the event to the spool before ``publish`` returns
+  (so before the audited call returns): its canonical JSON, which the hash chain made
+  anyway (``spooled.py``; signed events, and :meth:`KafkaPublisher.publish_bytes`, spool
+  the encoded bytes). The append is a copy into the OS page cache through a shared mapping
+  of the segment file (``segment.py``): the record belongs to the OS when the copy is
+  done, as with a returned ``write(2)``, without a system call or a GIL release per event.
+  The poll thread then encodes the event and hands it to librdkafka (``feed.py``), in
+  spool order; the spool marks it delivered on its delivery report (acknowledgements are
+  written in batches by the poll thread).
+  Guarantee: a process killed at any moment (``kill -9``) loses no event whose
+  ``publish`` returned; the next process replays every record not acknowledged
+  (at-least-once: a record delivered just before the kill may arrive twice, with the same
+  event_id). A machine crash can lose what the OS had not written to the device yet: the
+  ``fsync`` policy bounds that (``interval``: at most about ``fsync_interval`` seconds of
+  records; ``always``: nothing, at one sync per event; ``never``: the OS decides);
+  fail-closed (``durable``) events are synced before the tool runs, whatever the policy.
 
 ``publish`` never blocks on the network and never raises; failures are counted as drops.
 confluent_kafka is imported only when a publisher is built.
@@ -47,6 +52,7 @@ from tooltrail.producer.feed import SpoolFeed
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
+from tooltrail.producer.spooled import spoolable
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
@@ -159,6 +165,11 @@ class KafkaPublisher(SpoolFeed, Closing):
         self._replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None = None
         self._replay_head: tuple[RecordRef, bytes, bytes] | None = None
         self._deliver_plain = functools.partial(self._on_delivery, None)
+        # disk mode: records spooled by the caller, handed to librdkafka by the poll thread
+        # (see publish); guarded by _lock, cleared when the backlog takes over.
+        self._handoff: collections.deque[tuple[RecordRef, bytes, dict[str, Any]]] = (
+            collections.deque()
+        )
         self._stop = threading.Event()
         self.closed = False
         # Successful delivery reports only queue their record here (deque.append is atomic:
@@ -179,13 +190,24 @@ class KafkaPublisher(SpoolFeed, Closing):
     def in_backlog(self) -> bool:
         return self._backlog
 
+    @property
+    def takes_canonical(self) -> bool:
+        """Whether :meth:`publish` wants the event's canonical JSON (``disk`` mode)."""
+        return self.durability == "disk"
+
     # -- publishing ----------------------------------------------------------------------
 
-    def publish(self, event: dict[str, Any], *, durable: bool = False) -> bool:
+    def publish(
+        self, event: dict[str, Any], *, durable: bool = False, canonical: bytes | None = None
+    ) -> bool:
         """Encode and hand over one event; True when queued durably or to librdkafka.
 
-        In ``disk`` mode the encoded record has been written to the spool when this returns.
+        In ``disk`` mode the event is in the spool when this returns. With ``canonical``
+        (the event's canonical JSON, from the hash chain) the caller only spools those
+        bytes; the poll thread encodes and produces the event, in spool order.
         """
+        if canonical is not None and self.spool is not None and not durable and spoolable(event):
+            return self._spool_then_handoff(event["session_id"].encode(), canonical, event)
         try:
             value = self.serializer(event, None)
         except Exception:
@@ -203,6 +225,8 @@ class KafkaPublisher(SpoolFeed, Closing):
             return False
         spool = self.spool
         with self._lock:
+            if self._handoff:  # records spooled earlier go to librdkafka first (order)
+                self._handoff_locked(len(self._handoff))
             ref = None
             if spool is not None and (durable or self.durability == "disk"):
                 ref = spool.append(key, value, sync=durable)
@@ -241,6 +265,7 @@ class KafkaPublisher(SpoolFeed, Closing):
             return
         log.warning("tooltrail: spooling events to disk (%s)", why)
         self._backlog = True
+        self._handoff.clear()  # spooled after _cursor: the replay hands them over, in order
         self._replay_iter = None
         if self.durability == "memory":
             self._reserved = self.spool.roll(reserve=True)
@@ -282,9 +307,16 @@ class KafkaPublisher(SpoolFeed, Closing):
     # -- background: poll, acks, fsync, replay -------------------------------------------
 
     def _run(self) -> None:
+        active = 0.0  # when the disk-mode handoff last had work
         while not self._stop.is_set():
             try:
-                self._producer.poll(0.0 if self._backlog else 0.05)
+                idle = 0.05
+                if self._handoff:
+                    self._handoff_step()
+                    active = time.monotonic()
+                if active and time.monotonic() - active < 0.1:
+                    idle = 0.001  # while calls come in, pick them up every millisecond
+                self._producer.poll(0.0 if self._backlog else idle)
                 self._settle()
                 if self.spool is not None:
                     self.spool.flush_acks()
@@ -316,7 +348,7 @@ class KafkaPublisher(SpoolFeed, Closing):
 
     def pending(self) -> int:
         """Records not yet acknowledged by the broker (librdkafka queue + unsent backlog)."""
-        queued = len(self._producer)
+        queued = len(self._producer) + len(self._handoff)
         if self._backlog and self.spool is not None:
             return max(queued, self.spool.pending)
         return queued
@@ -324,6 +356,9 @@ class KafkaPublisher(SpoolFeed, Closing):
     def flush(self, timeout: float = 10.0) -> int:
         """Wait up to ``timeout`` s for delivery of everything published; returns what is left."""
         deadline = time.monotonic() + timeout
+        if self._handoff:
+            with self._lock:
+                self._handoff_locked(len(self._handoff))
         while True:
             left = self.pending()
             remaining = deadline - time.monotonic()

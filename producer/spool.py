@@ -33,17 +33,18 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
+from tooltrail.producer.segment import HEADER as _HEADER
+from tooltrail.producer.segment import KEYLEN as _KEYLEN
+from tooltrail.producer.segment import MAGIC as _MAGIC
+from tooltrail.producer.segment import Segment as _Segment
+from tooltrail.producer.segment import scan
 
-_HEADER = struct.Struct("<II")
-_KEYLEN = struct.Struct("<H")
 _ACK = struct.Struct("<I")
-_MAGIC = b"TTSPOOL1"
 FULL_POLICIES = ("drop_new", "drop_oldest")
 FSYNC_POLICIES = ("always", "interval", "never")
 
@@ -57,22 +58,6 @@ class RecordRef(NamedTuple):
 
 _new_ref = tuple.__new__  # RecordRef without the Python-level __new__ (one per event)
 _crc32 = zlib.crc32
-_write = os.write
-
-
-@dataclass
-class _Segment:
-    no: int
-    path: Path
-    size: int = len(_MAGIC)
-    count: int = 0
-    acked: set[int] = field(default_factory=set)
-    fd: int | None = None  # append fd, only while writable
-    ack_fd: int | None = None
-
-    @property
-    def pending(self) -> int:
-        return self.count - len(self.acked)
 
 
 class Spool:
@@ -162,46 +147,20 @@ class Spool:
 
     def _scan(self, seg: _Segment) -> None:
         """Count the valid records; cut a torn or corrupt tail off and count it."""
-        with open(seg.path, "rb") as fh:
-            data = fh.read()
-        if not data:  # killed between create and the magic write: nothing was lost
-            with open(seg.path, "wb") as fh:
-                fh.write(_MAGIC)
-            return
-        if data[: len(_MAGIC)] != _MAGIC:
-            if len(data) < len(_MAGIC) and _MAGIC.startswith(data):  # torn at creation
-                data = b""
-            else:
-                raise ConfigError(f"{seg.path} is not a tooltrail spool segment")
-        pos, count = len(_MAGIC), 0
-        while pos < len(data):
-            if pos + _HEADER.size > len(data):
-                break
-            length, crc = _HEADER.unpack_from(data, pos)
-            body = data[pos + _HEADER.size : pos + _HEADER.size + length]
-            if len(body) != length or zlib.crc32(body) != crc:
-                break
-            pos += _HEADER.size + length
-            count += 1
-        if pos < len(data) or len(data) < len(_MAGIC):
+        if scan(seg):
             self.torn_records += 1
             self.metrics.dropped("torn_record", stage="spool")
-            with open(seg.path, "r+b") as fh:
-                if len(data) < len(_MAGIC):
-                    fh.write(_MAGIC)
-                    pos = len(_MAGIC)
-                fh.truncate(pos)
-        seg.size, seg.count = pos, count
 
-    def _new_segment(self, no: int) -> _Segment:
+    def _new_segment(self, no: int, *, mapped: bool = True, need: int = 0) -> _Segment:
+        """Open segment ``no`` for appends: mapped (the active one) or by ``write(2)``."""
         path = self.dir / f"{no:016d}.seg"
         seg = _Segment(no=no, path=path)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        if os.fstat(fd).st_size == 0:
-            os.write(fd, _MAGIC)
-        else:  # a reserved segment reopened: keep what it holds
+        if path.exists() and path.stat().st_size > 0:  # a reserved segment reopened
             self._scan(seg)
-        seg.fd = fd
+            mapped = False
+        seg.open_for_append(
+            capacity=max(self.segment_bytes, len(_MAGIC) + need) if mapped else None
+        )
         old = self._segments.get(no)
         if old is not None:  # a loaded segment reopened for writing: counted once
             self._size -= old.size
@@ -236,20 +195,15 @@ class Spool:
             if self._size + size > self.max_bytes and not self._make_room(size):
                 return None  # the caller decides whether the event is lost, and counts it
             seg = self._active
-            if segment is not None or seg.size >= self.segment_bytes:
-                seg = self._writable(segment)
-            fd = seg.fd
-            assert fd is not None
-            done = _write(fd, record)
-            while done < size:  # a short write (signal, full disk): finish the record
-                done += _write(fd, record[done:])
+            if segment is not None or not seg.fits(size) or seg.size >= self.segment_bytes:
+                seg = self._writable(segment, size)
+            seg.write(record)
             ref: RecordRef = _new_ref(RecordRef, (seg.no, seg.count))
             seg.count += 1
-            seg.size += size
             self._size += size
             self._dirty = True
             if sync or self.fsync == "always":
-                os.fsync(fd)
+                seg.sync()
                 self._dirty = False
             self._unsynced_records += 1
             self._unsynced_bytes += size
@@ -264,17 +218,18 @@ class Spool:
             self.metrics.spooled.inc(records)
             self.metrics.spool_bytes.inc(size)
 
-    def _writable(self, segment: int | None) -> _Segment:
+    def _writable(self, segment: int | None, size: int) -> _Segment:
         if segment is not None and segment != self._active.no:
             seg = self._segments.get(segment)
             if seg is None or seg.fd is None:
-                seg = self._new_segment(segment)
+                seg = self._new_segment(segment, mapped=False)
             return seg
-        if self._active.size >= self.segment_bytes:
-            self.roll()
+        active = self._active
+        if active.size >= self.segment_bytes or not active.fits(size):
+            self.roll(need=size)
         return self._active
 
-    def roll(self, *, reserve: bool = False) -> int | None:
+    def roll(self, *, reserve: bool = False, need: int = 0) -> int | None:
         """Start a new active segment; with ``reserve`` skip one number and return it.
 
         A reserved number sorts between the old and new segments: records later written to it
@@ -282,11 +237,11 @@ class Spool:
         """
         with self._lock:
             old = self._active
-            if old.fd is not None and old.count == 0 and not reserve:
+            if old.fd is not None and old.count == 0 and not reserve and old.fits(need):
                 return None
             self._close_fd(old)
             base = max(self._segments) + 1
-            self._active = self._new_segment(base + 1 if reserve else base)
+            self._active = self._new_segment(base + 1 if reserve else base, need=need)
             if old.pending == 0 and old.count > 0:
                 self._delete(old)
             return base if reserve else None
@@ -361,7 +316,7 @@ class Spool:
         with self._lock:
             for seg in self._segments.values():
                 if seg.fd is not None:
-                    os.fsync(seg.fd)
+                    seg.sync()
             self._dirty = False
             self._last_sync = now
 
@@ -413,13 +368,7 @@ class Spool:
     # -- closing -------------------------------------------------------------------------
 
     def _close_fd(self, seg: _Segment) -> None:
-        for attr in ("fd", "ack_fd"):
-            fd = getattr(seg, attr)
-            if fd is not None:
-                if attr == "fd" and self.fsync != "never":
-                    os.fsync(fd)
-                os.close(fd)
-                setattr(seg, attr, None)
+        seg.close_files(sync=self.fsync != "never")
 
     def _delete(self, seg: _Segment) -> None:
         self._close_fd(seg)

@@ -1,5 +1,4 @@
-"""Disk mode spools the encoded records; canonical-JSON records (spooled by earlier versions)
-still replay as the same Avro bytes."""
+"""Disk mode spools the canonical JSON the chain made; it turns back into the same Avro bytes."""
 
 from __future__ import annotations
 
@@ -49,9 +48,9 @@ def test_wire_bytes_leave_encoded_values_alone() -> None:
     assert wire_bytes(value, encode) is value
 
 
-def test_disk_mode_spools_encoded_records_with_an_intact_chain(tmp_path: Path) -> None:
-    """Broker away: the caller's events sit in the spool as their Avro bytes (signed or
-    not); what the next process sends decodes to an intact chain."""
+def test_disk_mode_spools_canonical_json_and_replays_it_encoded(tmp_path: Path) -> None:
+    """Broker away: the caller's events sit in the spool as JSON (signed ones encoded); what
+    the next process sends decodes to an intact chain."""
     encode = default_serializer()
     decoder = Decoder(expect=TOOL_CALL_EVENT)
     for signer in (None, HmacKey(key_id="k1", secret=b"k" * 32)):
@@ -66,9 +65,8 @@ def test_disk_mode_spools_encoded_records_with_an_intact_chain(tmp_path: Path) -
         values = [v for _, _, v in spool.iter_pending()]
         spool.close()
         assert len(values) == 7
-        assert not any(is_canonical(v) for v in values)
-        assert all(wire_bytes(v, encode) is v for v in values)
-        events = [decoder.decode(v).record for v in values]
+        assert all(is_canonical(v) for v in values) is (signer is None)
+        events = [decoder.decode(wire_bytes(v, encode)).record for v in values]
         assert [e["seq"] for e in events] == list(range(1, 8))
         prev = None
         for e in events:
@@ -78,8 +76,8 @@ def test_disk_mode_spools_encoded_records_with_an_intact_chain(tmp_path: Path) -
             prev = e["event_hash"]
 
 
-def test_disk_mode_hitting_a_full_queue_keeps_every_record_in_order(tmp_path: Path) -> None:
-    """librdkafka's queue fills mid-burst: the backlog takes over from the spool; nothing
+def test_disk_handoff_hitting_a_full_queue_keeps_every_record_in_order(tmp_path: Path) -> None:
+    """librdkafka's queue fills mid-handoff: the backlog takes over from the spool; nothing
     is skipped, repeated or reordered (what the next process would send, in seq order)."""
     pub = KafkaPublisher(
         bootstrap_servers=NOWHERE,
@@ -98,6 +96,5 @@ def test_disk_mode_hitting_a_full_queue_keeps_every_record_in_order(tmp_path: Pa
     spool = Spool(directory=tmp_path)
     values = [v for _, _, v in spool.iter_pending()]
     spool.close()
-    decoder = Decoder(expect=TOOL_CALL_EVENT)
-    assert [decoder.decode(v).record["seq"] for v in values] == list(range(1, 203))
+    assert [event_from_canonical(v)["seq"] for v in values] == list(range(1, 203))
     assert pub.metrics.dropped_value("spool_full") == 0

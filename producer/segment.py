@@ -1,0 +1,153 @@
+"""One spool segment file: its record format, its appends (memory-mapped) and its recovery.
+
+Record: ``<u32 length><u32 crc32><payload>``; payload ``<u16 key length><key><value>``; a
+segment starts with the magic ``TTSPOOL1``.
+
+The active segment is written through a shared memory mapping of a file preallocated to its
+capacity (``posix_fallocate``, so a full disk shows at allocation, never as a fault while
+copying). An append is a copy into the OS page cache: no system call, and the calling
+thread keeps the GIL (a ``write(2)`` per event let the producer's background threads in at
+every call). Once copied the record belongs to the OS: it survives the process being
+killed exactly as a returned ``write(2)`` does, and reaches the device on the OS's schedule
+or on :meth:`Segment.sync` (``msync``). Where a mapping cannot be made the segment falls
+back to ``write(2)`` appends.
+
+A segment is cut to its used size when closed; after a kill the preallocated zero tail is
+still there, and :func:`scan` treats it as the end of the records (not as damage).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tooltrail.errors import ConfigError
+
+HEADER = struct.Struct("<II")
+KEYLEN = struct.Struct("<H")
+MAGIC = b"TTSPOOL1"
+
+
+@dataclass
+class Segment:
+    """A segment's bookkeeping and, while it is writable, its open file (and mapping)."""
+
+    no: int
+    path: Path
+    size: int = len(MAGIC)  # bytes used (magic + whole records)
+    count: int = 0
+    acked: set[int] = field(default_factory=set)
+    fd: int | None = None  # open while writable
+    ack_fd: int | None = None
+    mm: mmap.mmap | None = None  # the mapping, when appends are mapped
+    capacity: int = 0  # mapped size; 0 when appends are write(2) calls
+
+    @property
+    def pending(self) -> int:
+        return self.count - len(self.acked)
+
+    def open_for_append(self, *, capacity: int | None) -> None:
+        """Open (create) the file for appends; mapped with ``capacity`` bytes if given."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = fd
+        if os.fstat(fd).st_size == 0:
+            os.write(fd, MAGIC)
+            self.size = len(MAGIC)
+        if capacity is None:
+            return
+        capacity = max(capacity, self.size)
+        try:
+            os.posix_fallocate(fd, 0, capacity)
+            self.mm = mmap.mmap(fd, capacity, flags=mmap.MAP_SHARED)
+        except (OSError, ValueError):  # no room, or no mapping here: plain appends
+            os.ftruncate(fd, self.size)
+            self.mm = None
+            return
+        self.capacity = capacity
+
+    def fits(self, size: int) -> bool:
+        """Whether a record of ``size`` bytes can be appended here."""
+        return self.mm is None or self.size + size <= self.capacity
+
+    def write(self, record: bytes) -> None:
+        """Append one whole record (see :meth:`fits` for mapped segments)."""
+        size, end = len(record), self.size + len(record)
+        mm = self.mm
+        if mm is not None:
+            mm[self.size : end] = record
+        else:
+            fd = self.fd
+            assert fd is not None
+            done = os.pwrite(fd, record, self.size)
+            while done < size:  # a short write (signal, full disk): finish the record
+                done += os.pwrite(fd, record[done:], self.size + done)
+        self.size = end
+
+    def sync(self) -> None:
+        """Push the appended records to the device (``msync`` / ``fsync``)."""
+        if self.mm is not None:
+            self.mm.flush()
+        elif self.fd is not None:
+            os.fsync(self.fd)
+
+    def close_files(self, *, sync: bool) -> None:
+        """Unmap, cut the file to its used size, close (after a sync if asked)."""
+        if self.mm is not None:
+            if sync:
+                self.mm.flush()
+            self.mm.close()
+            self.mm = None
+            self.capacity = 0
+        if self.fd is not None:
+            if os.fstat(self.fd).st_size != self.size:
+                os.ftruncate(self.fd, self.size)
+            if sync:
+                os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = None
+        if self.ack_fd is not None:
+            os.close(self.ack_fd)
+            self.ack_fd = None
+
+
+def scan(seg: Segment) -> bool:
+    """Count ``seg``'s valid records and cut the file after them.
+
+    Returns True when bytes that were neither records nor the preallocated zero tail had to
+    be cut off (a record torn by a kill, or corruption), which the caller counts.
+    """
+    with open(seg.path, "rb") as fh:
+        data = fh.read()
+    if not data:  # killed between create and the magic write: nothing was lost
+        with open(seg.path, "wb") as fh:
+            fh.write(MAGIC)
+        seg.size, seg.count = len(MAGIC), 0
+        return False
+    if data[: len(MAGIC)] != MAGIC:
+        if len(data) < len(MAGIC) and MAGIC.startswith(data):  # torn at creation
+            data = b""
+        else:
+            raise ConfigError(f"{seg.path} is not a tooltrail spool segment")
+    pos, count, end = len(MAGIC), 0, len(data)
+    while pos + HEADER.size <= end:
+        length, crc = HEADER.unpack_from(data, pos)
+        if length == 0:  # no record is empty (the key length is in it): the end
+            break
+        body = data[pos + HEADER.size : pos + HEADER.size + length]
+        if len(body) != length or zlib.crc32(body) != crc:
+            break
+        pos += HEADER.size + length
+        count += 1
+    torn = end < len(MAGIC) or data.count(0, pos) != end - pos  # anything but zeros left
+    if pos != end or end < len(MAGIC):
+        with open(seg.path, "r+b") as fh:
+            if end < len(MAGIC):
+                fh.write(MAGIC)
+                pos = len(MAGIC)
+            fh.truncate(pos)
+    seg.size, seg.count = pos, count
+    return torn
