@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -64,16 +65,27 @@ def load_rules_text(text: str, *, source: str = "<text>") -> list[Rule]:
 
 
 def default_rule_documents() -> list[tuple[str, Any]]:
-    """The loaded YAML of the default pack, file by file."""
+    """The loaded YAML of the default pack, file by file (treat the documents as read-only)."""
+    return list(_default_documents())
+
+
+@functools.cache
+def _default_documents() -> tuple[tuple[str, Any], ...]:
+    # Parsed once per process: YAML parsing is most of the cost of a rule set (a worker
+    # builds one engine per partition), while compiling the documents is cheap and gives
+    # every engine rules of its own.
     package = resources.files("tooltrail.stream_processors.rules")
     docs = []
     for entry in sorted(package.iterdir(), key=lambda e: e.name):
         if entry.name.endswith((".yaml", ".yml")):
             source = f"rules/{entry.name}"
             docs.append((source, load_yaml(entry.read_text(encoding="utf-8"), source=source)))
-    return docs
+    return tuple(docs)
 
 
 def default_rules() -> list[Rule]:
-    """The default rule pack shipped with tooltrail (``stream_processors/rules/*.yaml``)."""
+    """The default rule pack shipped with tooltrail (``stream_processors/rules/*.yaml``).
+
+    Each call compiles new :class:`Rule` objects from YAML parsed once per process.
+    """
     return rules_from_documents(default_rule_documents())
