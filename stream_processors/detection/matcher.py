@@ -25,18 +25,19 @@ PRUNE_AT = 8  # inner tables above this size drop their expired entries first
 def prune_groups(groups: dict[str, Any], horizon: int, distinct: bool, keep: str) -> None:
     """Drop threshold windows whose newest entry left the window (not an eviction).
 
-    ``keep`` is the group being filled: it is still empty when this runs.
+    Groups are kept in order of their latest event (an update moves its group to the end),
+    so the stale ones are at the front. ``keep`` is the group being filled (the newest; it
+    may still be empty when this runs).
     """
     stale = []
     for name, win in groups.items():
         if name == keep:
-            continue
-        if not win:
-            stale.append(name)
-            continue
-        newest = max(v[0] for v in win.values()) if distinct else win[-1][0]
-        if newest < horizon:
-            stale.append(name)
+            break
+        if win:
+            newest = max(v[0] for v in win.values()) if distinct else win[-1][0]
+            if newest >= horizon:
+                break
+        stale.append(name)
     for name in stale:
         del groups[name]
 

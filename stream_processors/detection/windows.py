@@ -28,14 +28,26 @@ class ThresholdMatcher(Matcher):
         self.within = rule.within_us or 0
         self.needed = int(self.th.value) + (1 if self.th.strict else 0)
         self.measure = self.th.measure
+        self.pair = rule.by[1:] if len(rule.by) == 3 else None
 
-    def on_event(  # noqa: PLR0912, PLR0915 (the hot path: helpers inlined on purpose)
+    def on_event(  # noqa: PLR0911, PLR0912, PLR0915 (the hot path: helpers inlined on purpose)
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         key = self.key_of(v)
-        group_of = self.group_of  # inlined self.group(): this runs for most events
-        group = "" if group_of is None else group_of(v)
-        if key is None or group is None:
+        pair = self.pair
+        if pair is not None:
+            # group_fn's two() inlined (identical-call loops group by tool and arguments).
+            a = v[pair[0]]
+            b = v[pair[1]]
+            if a is None or b is None:
+                return
+            group = f"{a}\x1f{b}"
+        else:
+            group_of = self.group_of  # inlined self.group(): this runs for most events
+            group = "" if group_of is None else group_of(v)
+            if group is None:
+                return
+        if key is None:
             return
         ts = v["ts"]
         measure = self.measure
@@ -73,6 +85,10 @@ class ThresholdMatcher(Matcher):
                 win.append([ts, eid])
                 if len(win) > self.needed:
                     del win[0]
+                # Keep groups in order of their latest event, so pruning stops at the first
+                # live one (and a cap evicts the least recently active group).
+                del groups[group]
+                groups[group] = win
             if len(win) < self.needed or win[0][0] < horizon:
                 return
             items = win
@@ -81,6 +97,9 @@ class ThresholdMatcher(Matcher):
                 win = groups[group] = {} if measure == "distinct" else []
                 if len(groups) > rs.get("pn", PRUNE_AT):
                     self._prune(engine, rs, groups, horizon, group)
+            else:
+                del groups[group]  # latest activity last, as above
+                groups[group] = win
             if measure == "distinct":
                 items = self._distinct(win, ts, eid, horizon, text_of(value))
             else:
