@@ -254,6 +254,7 @@ class ProcessorsApp:
         Call with the lock held. Every pending batch's outputs were delivered before it
         joined ``_pending``, so once this state is in Kafka their offsets may be committed.
         """
+        started = time.perf_counter()
         pending, self._pending = self._pending, []
         writes = {p: w for p, rt in self.runtimes.items() if (w := rt.drain_state())}
         anchors = {p: self._anchor[p] for p in writes}
@@ -263,6 +264,7 @@ class ProcessorsApp:
         ack = self.app.consumer.ack
         for message in pending:  # _on_revoked took out those of revoked partitions
             ack(message)
+        self.metrics.checkpoint_seconds.observe(time.perf_counter() - started)
 
     def _caught_up(self) -> set[int]:
         """Partitions whose every record (up to the high-water mark) has been applied."""

@@ -59,6 +59,12 @@ class ProcessorMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
             registry=r,
         )
+        self.checkpoint_seconds = Histogram(
+            "tooltrail_processor_checkpoint_seconds",
+            "Time to save changed state to the table's changelog and acknowledge the batches.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=r,
+        )
         self.batch_records = Histogram(
             "tooltrail_processor_batch_records",
             "Records per batch.",
