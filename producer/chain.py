@@ -14,11 +14,12 @@ from typing import Any
 
 import orjson
 
-from tooltrail.canonical import canonical_json
+from tooltrail.canonical import _default as canonical_default
+from tooltrail.canonical import format_timestamp
 from tooltrail.producer.signing import Signer
 
 INTEGRITY_FIELDS = frozenset({"event_hash", "signature", "key_id"})
-_NATIVE = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME  # canonical_json's options
 _BODY_SIZE = 30  # ToolCallEvent fields minus the integrity ones (events.BODY_FIELDS)
 
 
@@ -31,33 +32,38 @@ def _plain_utc(value: Any) -> bool:
     )
 
 
-def event_bytes(event: Mapping[str, Any]) -> bytes:
-    """The canonical JSON of a ToolCallEvent dict, equal to :func:`canonical_json`.
+def _ts_text(value: datetime) -> str:
+    """The canonical text of a timestamp (orjson's native output where that is the same)."""
+    if _plain_utc(value):
+        return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
+    return format_timestamp(value)
 
-    Fast path: when the only datetimes are ``started_at`` / ``ended_at`` in UTC with a
-    non-zero microsecond, orjson's native RFC 3339 output (``...:07.000123Z``) is exactly
-    the canonical form, and costs a third of a ``default=`` callback per timestamp.
-    Any other top-level datetime sends it down the general path. Nested datetimes are
-    not looked for: a ToolCallEvent has none (its records and maps hold strings).
+
+def _body_bytes(body: dict[str, Any]) -> bytes:
+    """:func:`canonical_json` of ``body``, a private copy that may be changed here.
+
+    The two timestamp fields are rendered up front (cheaply, see :func:`_ts_text`); any other
+    datetime, at any depth, still goes through canonical_json's own callback, so the bytes are
+    canonical_json's in every case.
     """
-    started, ended = event.get("started_at"), event.get("ended_at")
-    if _plain_utc(started) and (ended is None or _plain_utc(ended)):
-        others = [v for v in event.values() if v.__class__ is datetime]
-        if len(others) == (1 if ended is None else 2):
-            try:
-                return orjson.dumps(event, option=_NATIVE)
-            except TypeError:
-                pass
-    return canonical_json(event)
+    for name in ("started_at", "ended_at"):
+        value = body.get(name)
+        if value.__class__ is datetime:
+            body[name] = _ts_text(value)
+    return orjson.dumps(body, default=canonical_default, option=_CANONICAL)
+
+
+def event_bytes(event: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of a ToolCallEvent dict, equal to :func:`canonical_json`."""
+    return _body_bytes(dict(event))
 
 
 def compute_event_hash(event: Mapping[str, Any]) -> str:
     """SHA-256 hex over the canonical JSON of ``event`` minus the integrity fields."""
-    if INTEGRITY_FIELDS.isdisjoint(event):
-        body: Mapping[str, Any] = event
-    else:
-        body = {k: v for k, v in event.items() if k not in INTEGRITY_FIELDS}
-    return hashlib.sha256(event_bytes(body)).hexdigest()
+    body = dict(event)
+    for name in INTEGRITY_FIELDS:
+        body.pop(name, None)
+    return hashlib.sha256(_body_bytes(body)).hexdigest()
 
 
 class SessionChain:
@@ -89,12 +95,14 @@ class SessionChain:
         self.last_seq += 1
         event["seq"] = self.last_seq
         event["prev_hash"] = self.last_hash
-        if presorted and len(event) == _BODY_SIZE:
-            ended = event["ended_at"]
-            if _plain_utc(event["started_at"]) and (ended is None or _plain_utc(ended)):
-                body = orjson.dumps(event, option=orjson.OPT_UTC_Z)
-            else:
-                body = event_bytes(event)
+        ended = event["ended_at"]
+        if (
+            presorted
+            and len(event) == _BODY_SIZE
+            and _plain_utc(event["started_at"])
+            and (ended is None or _plain_utc(ended))
+        ):
+            body = orjson.dumps(event, option=orjson.OPT_UTC_Z)
         else:
             body = event_bytes(event)
         digest = hashlib.sha256(body).hexdigest()

@@ -139,6 +139,7 @@ class SessionVerifier:
         # seq -> (event_id, event_hash, prev_hash) for the last `window` seqs
         self.recent: dict[int, tuple[str, str, str | None]] = {}
         self._by_prev: dict[str | None, int] = {}
+        self._low = 1  # no seq below this is in `recent` (makes _trim O(1) per event)
         self.missing: list[list[int]] = []  # sorted, disjoint [lo, hi] ranges
 
     # -- state ---------------------------------------------------------------------------
@@ -179,6 +180,7 @@ class SessionVerifier:
         for s, e, h, p in data["recent"]:
             v.recent[int(s)] = (e, h, p)
             v._by_prev[p] = int(s)
+        v._low = min(v.recent, default=1)
         v.missing = [[int(lo), int(hi)] for lo, hi in data["missing"]]
         return v
 
@@ -238,6 +240,7 @@ class SessionVerifier:
         self._check_markers(seq, kind, add)
 
         self.recent[seq] = (eid, claimed, prev)
+        self._low = min(self._low, seq)
         self._by_prev.setdefault(prev, seq)
         self.high = max(self.high, seq)
         self._trim()
@@ -354,12 +357,19 @@ class SessionVerifier:
                 add(FindingKind.AFTER_CLOSE, f"seq {self.high} seen beyond session_end at {seq}")
 
     def _trim(self) -> None:
+        recent = self.recent
+        if len(recent) <= self.window:
+            return
         floor = self.high - self.window
-        if len(self.recent) > self.window:
-            for s in [s for s in self.recent if s <= floor]:
-                _, _, p = self.recent.pop(s)
-                if self._by_prev.get(p) == s:
-                    del self._by_prev[p]
+        if floor - self._low < len(recent):  # usually one seq fell out: visit just those
+            old: list[int] = [s for s in range(self._low, floor + 1) if s in recent]
+        else:  # after a jump, scanning the window is cheaper
+            old = [s for s in recent if s <= floor]
+        self._low = max(self._low, floor + 1)
+        for s in old:
+            _, _, p = recent.pop(s)
+            if self._by_prev.get(p) == s:
+                del self._by_prev[p]
 
     def _add_missing(self, lo: int, hi: int) -> None:
         self.missing.append([lo, hi])
