@@ -16,19 +16,19 @@ pydantic(-settings), fastavro, tooltrail.schemas nor prometheus_client (a test h
 they load when a publisher is built or :func:`configure` runs.
 """
 
+from typing import TYPE_CHECKING
+
 from tooltrail.producer.capture import Auditor, CallScope, ToolCall
-from tooltrail.producer.context import (
-    ContextThreadPoolExecutor,
-    SessionContext,
-    current_session,
-    wrap,
-)
+from tooltrail.producer.context import SessionContext, current_session, wrap
 from tooltrail.producer.payload import reasoning
 from tooltrail.producer.policy import CapturePolicy, ToolPolicy
 from tooltrail.producer.publisher import InMemoryPublisher, PublishedRecord, Publisher
 from tooltrail.producer.redaction import Redactor
 from tooltrail.producer.settings import configure, get_auditor, session, shutdown, tool
 from tooltrail.producer.uuid7 import uuid7
+
+# Imported here, not lazily: importing the submodule `tooltrail.producer.verify` binds the
+# package attribute `verify` to the module, so the function must be bound after it.
 from tooltrail.producer.verify import Finding, FindingKind, Report, SessionVerifier, verify
 
 __all__ = [
@@ -61,11 +61,24 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # KafkaPublisher pulls in confluent_kafka only when a publisher is built, but its module
-    # is also loaded lazily so `import tooltrail.producer` stays light.
-    if name == "KafkaPublisher":
-        from tooltrail.producer.kafka import KafkaPublisher  # noqa: PLC0415
+# Loaded on first use, so `import tooltrail.producer` stays light: the Kafka publisher (its
+# client is imported only when one is built) and the context-carrying pool.
+_LAZY = {
+    "KafkaPublisher": "tooltrail.producer.kafka",
+    "ContextThreadPoolExecutor": "tooltrail.producer.pool",
+}
 
-        return KafkaPublisher
-    raise AttributeError(f"module 'tooltrail.producer' has no attribute {name!r}")
+if TYPE_CHECKING:
+    from tooltrail.producer.kafka import KafkaPublisher
+    from tooltrail.producer.pool import ContextThreadPoolExecutor
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tooltrail.producer' has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

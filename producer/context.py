@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -96,9 +95,10 @@ def wrap(fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-class ContextThreadPoolExecutor(ThreadPoolExecutor):
-    """A thread pool whose tasks run in a copy of the submitter's context."""
+def __getattr__(name: str) -> Any:
+    # concurrent.futures is loaded only when the pool is asked for (import stays light).
+    if name == "ContextThreadPoolExecutor":
+        from tooltrail.producer.pool import ContextThreadPoolExecutor  # noqa: PLC0415
 
-    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
-        ctx = contextvars.copy_context()
-        return super().submit(ctx.run, fn, *args, **kwargs)
+        return ContextThreadPoolExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,6 @@ published events as read-only.
 from __future__ import annotations
 
 import os
-import socket
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +83,8 @@ def producer_info() -> dict[str, Any]:
             import tooltrail  # noqa: PLC0415
 
             _version = str(tooltrail.__version__)
+        import socket  # noqa: PLC0415 - once per process, not at import
+
         info = {"host": socket.gethostname(), "pid": os.getpid(), "sdk_version": _version}
         _producer_info = info
     return info
