@@ -14,17 +14,24 @@ answers. About a minute.
    reports, the drop counters and the topic's offsets. Goal: >= 50,000 events/s. The
    baseline, measured in the same run, is the plain confluent-kafka Producer sending the
    same events already encoded (what librdkafka and the broker cost without tooltrail).
+   The process CPU time per event (all threads, librdkafka's included) is reported next to
+   each rate: on a shared machine it moves far less than the wall-clock rate.
+3. CPU per event of each capture stage (``time.process_time``, tight loops, best of 5),
+   and of the chain verifier the processors run. ``--cpu`` runs only this part (no broker,
+   a few seconds).
 """
 
 from __future__ import annotations
 
 import gc
+import inspect
 import logging
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +43,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import metric, write
 
 from tooltrail.local import LocalKafka, broker_answers
-from tooltrail.producer import Auditor, InMemoryPublisher
+from tooltrail.producer import Auditor, InMemoryPublisher, SessionContext, SessionVerifier
+from tooltrail.producer.chain import INTEGRITY_FIELDS, SessionChain
+from tooltrail.producer.events import new_event, tool_ref
 from tooltrail.producer.kafka import KafkaPublisher
-from tooltrail.schemas import TOOL_CALL_EVENT, single_object_serializer
+from tooltrail.producer.payload import capture_arguments, capture_result
+from tooltrail.producer.policy import ToolPolicy
+from tooltrail.producer.publisher import default_serializer
+from tooltrail.producer.redaction import Redactor
+from tooltrail.producer.spool import Spool
+from tooltrail.producer.uuid7 import uuid7
+from tooltrail.schemas import TOOL_CALL_EVENT, Decoder, single_object_serializer
 from tooltrail.settings import Settings
 from tooltrail.topics import admin_client, create_topic
 
@@ -48,6 +63,7 @@ ROUNDS = 3
 THROUGHPUT_EVENTS = 100_000
 GOAL_P50_US = 20.0
 GOAL_EPS = 50_000.0
+STAGE_EVENTS = 20_000
 
 
 class NoopExporter(SpanExporter):
@@ -130,7 +146,7 @@ def throughput(bootstrap: str, mode: str, spool: Path) -> dict[str, float]:
     publisher = auditor.publisher
     sessions = 8
     per_session = THROUGHPUT_EVENTS // sessions
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for s in range(sessions):
         with auditor.session(session_id=f"bench-{mode}-{s}"):
             for i in range(per_session - 2):  # two markers per session
@@ -138,7 +154,7 @@ def throughput(bootstrap: str, mode: str, spool: Path) -> dict[str, float]:
                     result={"ok": True}
                 )
     left = auditor.flush(120)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     auditor.close()
     expected = sessions * per_session
     produced = publisher.metrics.produced._value.get()
@@ -154,6 +170,7 @@ def throughput(bootstrap: str, mode: str, spool: Path) -> dict[str, float]:
     lost = expected - min(produced, in_topic)
     return {
         "eps": expected / elapsed,
+        "cpu_us": cpu / expected * 1e6,
         "seconds": elapsed,
         "expected": expected,
         "produced": produced,
@@ -239,6 +256,109 @@ def bare_throughput(bootstrap: str, payloads: list[tuple[bytes, bytes]]) -> floa
     return len(payloads) / elapsed
 
 
+def _best_us(fn: Callable[[int], object], n: int = STAGE_EVENTS, rounds: int = 5) -> float:
+    """CPU microseconds per item of ``fn(n)``, best of ``rounds`` (GC off while timing)."""
+    best = float("inf")
+    for _ in range(rounds):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.process_time()
+            fn(n)
+            best = min(best, time.process_time() - start)
+        finally:
+            gc.enable()
+    return best / n * 1e6
+
+
+def stage_cpu(spool_dir: Path) -> dict[str, float]:
+    """CPU per event of each capture stage, on the bench's tool call (see module doc)."""
+    out: dict[str, float] = {}
+    ctx, pol, red = SessionContext(session_id="stages"), ToolPolicy(), Redactor()
+    tool = tool_ref("write_file", type="function")
+    presorted = "presorted" in inspect.signature(SessionChain.seal).parameters
+
+    def ids(n: int) -> None:
+        for _ in range(n):
+            uuid7()
+
+    def build(n: int) -> None:
+        for _ in range(n):
+            new_event(ctx, started_at=datetime.now(UTC), tool=tool, capture_level="request")
+
+    base = new_event(ctx, started_at=datetime.now(UTC), tool=tool, capture_level="request")
+
+    def content(n: int) -> None:
+        for i in range(n):
+            event = base.copy()
+            event["redactions"] = []
+            capture_arguments(event, pol, red, {"path": "/tmp/x", "i": i})
+            capture_result(event, pol, red, {"ok": True})
+
+    memory = InMemoryPublisher(encode=False)
+    auditor = Auditor(publisher=memory, offload=False)
+    with auditor.session(session_id="stages"):
+        auditor.start("write_file", arguments={"path": "/tmp/x", "i": 1}).finish(
+            result={"ok": True}
+        )
+    sealed = memory.events[1]
+    body = {k: v for k, v in sealed.items() if k not in INTEGRITY_FIELDS}
+    chain = SessionChain(session_id="stages")
+    kwargs: dict[str, Any] = {"presorted": True} if presorted else {}
+
+    def seal(n: int) -> None:
+        for _ in range(n):
+            chain.seal(body.copy(), **kwargs)
+
+    encode = default_serializer()
+
+    def avro(n: int) -> None:
+        for _ in range(n):
+            encode(sealed, None)
+
+    spool = Spool(directory=spool_dir / "stages", fsync="never", max_bytes=1 << 40)
+    value = chain.last_body
+
+    def append(n: int) -> None:
+        for _ in range(n):
+            spool.append(b"stages", value)
+
+    def capture(n: int) -> None:
+        with auditor.session(session_id="stages-full"):
+            for i in range(n):
+                auditor.start("write_file", arguments={"path": "/tmp/x", "i": i}).finish(
+                    result={"ok": True}
+                )
+        memory.clear()
+
+    out["uuid7"] = _best_us(ids)
+    out["build_event"] = _best_us(build)
+    out["arguments_and_result"] = _best_us(content)
+    out["seal"] = _best_us(seal)
+    out["avro_encode"] = _best_us(avro)
+    out["spool_append_canonical_json"] = _best_us(append, n=5000)
+    out["capture_start_finish_seal"] = _best_us(capture)
+    spool.close()
+
+    records = InMemoryPublisher()
+    auditor = Auditor(publisher=records, offload=False)
+    with auditor.session(session_id="verify"):
+        for i in range(STAGE_EVENTS - 2):
+            auditor.start("write_file", arguments={"path": "/tmp/x", "i": i}).finish(
+                result={"ok": True}
+            )
+    decoder = Decoder(expect=TOOL_CALL_EVENT)
+    decoded = [decoder.decode(r.value).record for r in records.records]
+
+    def check(n: int) -> None:
+        verifier = SessionVerifier()
+        for event in decoded[:n]:
+            verifier.check(event)
+
+    out["verify_check"] = _best_us(check, n=len(decoded))
+    return out
+
+
 def ensure_broker() -> tuple[str, LocalKafka | None]:
     settings = Settings()
     if broker_answers(settings.bootstrap_servers, timeout=5.0, logger=LOG):
@@ -250,6 +370,10 @@ def ensure_broker() -> tuple[str, LocalKafka | None]:
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING)
+    if "--cpu" in sys.argv[1:]:
+        for name, us in stage_cpu(Path(tempfile.mkdtemp(prefix="tooltrail-bench-"))).items():
+            print(f"{us:8.2f} us/event  {name}")
+        return 0
     bootstrap, started = ensure_broker()
     spool = Path(tempfile.mkdtemp(prefix="tooltrail-bench-"))
     try:
@@ -308,11 +432,15 @@ def main() -> int:
             t = throughput(bootstrap, mode, spool)
             details[mode] = t
             metrics[f"throughput_{mode}"] = metric(t["eps"], "events/s", bare_eps)
+            metrics[f"throughput_{mode}_vs_goal"] = metric(t["eps"], "events/s", GOAL_EPS)
+            metrics[f"throughput_{mode}_cpu_per_event"] = metric(t["cpu_us"], "us", None)
             metrics[f"lost_events_{mode}"] = metric(float(t["lost"] + t["dropped"]), "events", None)
         for mode in ("memory", "disk"):
             t = publish_throughput(bootstrap, mode, spool, events)
             metrics[f"publish_only_{mode}"] = metric(t["eps"], "events/s", bare_eps)
             metrics[f"publish_only_lost_{mode}"] = metric(float(t["lost"]), "events", None)
+        for name, us in stage_cpu(spool).items():
+            metrics[f"cpu_{name}"] = metric(us, "us/event", None)
         notes = (
             f"{CALLS}x{ROUNDS} calls per latency candidate; {THROUGHPUT_EVENTS} events per "
             f"throughput run; throughput baseline = plain confluent-kafka Producer sending the "
