@@ -78,17 +78,23 @@ class ToolCall:
         if self._done:
             return
         self._done = True
+        auditor = self._auditor
         try:
-            self._auditor._complete(
-                self,
-                event=self._event,
-                pol=self._policy,
-                result=result,
-                error=error,
-                outcome=outcome,
-            )
+            # Auditor._complete, inlined: this runs once per tool call.
+            event = self._event
+            elapsed_us = (_perf_ns() - self._t0) // 1000
+            event["duration_us"] = elapsed_us
+            event["ended_at"] = event["started_at"] + timedelta(0, 0, elapsed_us)
+            if error is not None:
+                capture_error(event, auditor.redactor, error, outcome)
+            else:
+                event["outcome"] = outcome or "success"
+                if result is not _MISSING:
+                    capture_result(event, self._policy, auditor.redactor, result)
+            if event["session_id"] != "unrecorded":
+                auditor._emitter.emit(event)
         except Exception:  # recording must never break the agent
-            self._auditor._lost("capture_error")
+            auditor._lost("capture_error")
             log.exception("tooltrail: could not record the end of a tool call")
 
 
@@ -340,28 +346,6 @@ class Auditor(Closing):
         return decorate(fn) if fn is not None else decorate
 
     # -- internals -----------------------------------------------------------------------
-
-    def _complete(
-        self,
-        call: ToolCall,
-        *,
-        event: dict[str, Any],
-        pol: ToolPolicy,
-        result: Any,
-        error: BaseException | None,
-        outcome: str | None,
-    ) -> None:
-        elapsed_us = (_perf_ns() - call._t0) // 1000
-        event["duration_us"] = elapsed_us
-        event["ended_at"] = event["started_at"] + timedelta(0, 0, elapsed_us)
-        if error is not None:
-            capture_error(event, self.redactor, error, outcome)
-        else:
-            event["outcome"] = outcome or "success"
-            if result is not _MISSING:
-                capture_result(event, pol, self.redactor, result)
-        if event["session_id"] != "unrecorded":
-            self._emit(event)
 
     def _emit(self, event: dict[str, Any], *, durable: bool = False) -> bool:
         return self._emitter.emit(event, durable=durable)
