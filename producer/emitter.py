@@ -8,6 +8,7 @@ order (which the per-session chain and Kafka's per-partition order rely on).
 from __future__ import annotations
 
 import collections
+import inspect
 import logging
 import threading
 from collections.abc import Callable
@@ -37,7 +38,10 @@ class Emitter:
         self.signer = signer
         self._offload = offload
         # The publisher spools the canonical JSON the chain already made (Kafka disk mode).
-        self._canonical = bool(getattr(publisher, "takes_canonical", False))
+        # (A subclass overriding publish without the argument gets the plain call.)
+        self._canonical = bool(getattr(publisher, "takes_canonical", False)) and (
+            "canonical" in inspect.signature(publisher.publish).parameters
+        )
         self.max_pending = max_pending
         self._on_lost = on_lost
         self._chains: dict[str, SessionChain] = {}

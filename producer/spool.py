@@ -1,27 +1,31 @@
 """The disk spool: an append-only, bounded, crash-tolerant log of events (opaque values:
-encoded records; spools written by earlier versions may also hold canonical JSON, see
-``spooled.py``).
+the canonical JSON of disk-mode events, see ``spooled.py``, or encoded records).
 
 Layout: one directory (owned by one process at a time, ``flock`` on ``LOCK``) of segment
 files ``<no:016d>.seg`` replayed in name order, each with an ``.ack`` sidecar listing the
 record indexes already delivered (4-byte little-endian each). A segment whose records are
-all acknowledged is deleted.
+all acknowledged is deleted. Record format and appends: ``segment.py``.
 
-Record: ``<u32 length><u32 crc32><payload>``; payload ``<u16 key length><key><value>``.
 A ``kill -9`` can leave a torn last record: on open, the first record that is short or fails
 its CRC ends the segment; the bytes after it are cut off and counted
-(``dropped{stage="spool",reason="torn_record"}``), never raised.
+(``dropped{stage="spool",reason="torn_record"}``), never raised. The zero tail of a
+preallocated segment is not damage and is not counted.
 
-Full policy (``max_bytes``): ``drop_new`` refuses the new record (the publisher counts it
-as ``spool_full`` when it cannot deliver it another way); ``drop_oldest`` deletes the oldest
-segments and counts their undelivered records as ``spool_evicted``. fsync policy:
-``always`` (every append), ``interval`` (at most every ``fsync_interval`` s, by
-:meth:`maybe_sync`) or ``never`` (the OS decides). Each append is one ``write(2)`` of the
-whole record, done before :meth:`Spool.append` returns, so a killed process loses nothing
-already appended (a record torn by a kill during the write is cut off on open and counted);
-the fsync policy is about machine crashes. Acknowledgements are buffered and written by
-:meth:`Spool.flush_acks`: a kill loses at most the unwritten ones, whose records are then
-replayed again (at-least-once).
+Full policy (``max_bytes``, counted in bytes of records; the active segment's file is
+preallocated to ``segment_bytes``, so the directory may hold one segment more):
+``drop_new`` refuses the new record (the publisher counts it as ``spool_full`` when it
+cannot deliver it another way); ``drop_oldest`` deletes the oldest segments and counts
+their undelivered records as ``spool_evicted``.
+
+Durability: an append has handed the record to the OS when :meth:`Spool.append` returns
+(a copy into the shared mapping of the active segment; ``write(2)`` where there is no
+mapping), so a killed process loses nothing already appended. The fsync policy is about
+machine crashes: ``always`` (``msync``/``fsync`` after every append), ``interval`` (at
+most every ``fsync_interval`` s, by :meth:`maybe_sync`, called by the publisher's poll
+thread) or ``never`` (the OS writes back on its own schedule); ``sync=True`` appends
+(fail-closed tools) are synced whatever the policy. Acknowledgements are buffered and
+written by :meth:`Spool.flush_acks`: a kill loses at most the unwritten ones, whose records
+are then replayed again (at-least-once).
 """
 
 from __future__ import annotations
