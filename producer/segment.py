@@ -9,7 +9,7 @@ copying). An append is a copy into the OS page cache: no system call, and the ca
 thread keeps the GIL (a ``write(2)`` per event let the producer's background threads in at
 every call). Once copied the record belongs to the OS: it survives the process being
 killed exactly as a returned ``write(2)`` does, and reaches the device on the OS's schedule
-or on :meth:`Segment.sync` (``msync``). Where a mapping cannot be made the segment falls
+or on :meth:`Segment.sync`. Where a mapping cannot be made the segment falls
 back to ``write(2)`` appends.
 
 A segment is cut to its used size when closed; after a kill the preallocated zero tail is
@@ -21,12 +21,17 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tooltrail.errors import ConfigError
 
+# On Linux fsync(2) writes back the pages dirtied through a shared mapping too (msync is
+# fsync of the mapped range there), and os.fsync lets other threads run meanwhile, where
+# mmap.flush holds the GIL for the whole write-back. Elsewhere msync is the portable way.
+FSYNC_COVERS_MAPPINGS = sys.platform.startswith("linux")
 HEADER = struct.Struct("<II")
 KEYLEN = struct.Struct("<H")
 MAGIC = b"TTSPOOL1"
@@ -88,8 +93,8 @@ class Segment:
         self.size = end
 
     def sync(self) -> None:
-        """Push the appended records to the device (``msync`` / ``fsync``)."""
-        if self.mm is not None:
+        """Push the appended records to the device (``fsync``; ``msync`` where needed)."""
+        if self.mm is not None and not FSYNC_COVERS_MAPPINGS:
             self.mm.flush()
         elif self.fd is not None:
             os.fsync(self.fd)
@@ -97,7 +102,7 @@ class Segment:
     def close_files(self, *, sync: bool) -> None:
         """Unmap, cut the file to its used size, close (after a sync if asked)."""
         if self.mm is not None:
-            if sync:
+            if sync and not FSYNC_COVERS_MAPPINGS:
                 self.mm.flush()
             self.mm.close()
             self.mm = None

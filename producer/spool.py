@@ -42,11 +42,11 @@ from typing import Any, NamedTuple
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
+from tooltrail.producer.segment import FSYNC_COVERS_MAPPINGS, scan
 from tooltrail.producer.segment import HEADER as _HEADER
 from tooltrail.producer.segment import KEYLEN as _KEYLEN
 from tooltrail.producer.segment import MAGIC as _MAGIC
 from tooltrail.producer.segment import Segment as _Segment
-from tooltrail.producer.segment import scan
 
 _ACK = struct.Struct("<I")
 FULL_POLICIES = ("drop_new", "drop_oldest")
@@ -306,23 +306,34 @@ class Spool:
                     seg.ack_fd = os.open(
                         seg.path.with_suffix(".ack"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
                     )
-                os.write(seg.ack_fd, b"".join(_ACK.pack(i) for i in indexes))
+                os.write(seg.ack_fd, struct.pack(f"<{len(indexes)}I", *indexes))
             if self._active.pending == 0 and self._active.size >= self.segment_bytes:
                 self.roll()
 
     def maybe_sync(self) -> None:
-        """fsync the active segment if the ``interval`` policy says it is time."""
+        """fsync the writable segments if the ``interval`` policy says it is time.
+
+        The write-back runs outside the spool lock (on duplicated descriptors, which stay
+        valid if a segment is closed meanwhile), so appends never wait for the device.
+        """
         if self.fsync != "interval" or not self._dirty:
             return
         now = time.monotonic()
         if now - self._last_sync < self.fsync_interval:
             return
         with self._lock:
-            for seg in self._segments.values():
-                if seg.fd is not None:
-                    seg.sync()
             self._dirty = False
             self._last_sync = now
+            if not FSYNC_COVERS_MAPPINGS:  # msync it is, under the lock
+                for seg in self._segments.values():
+                    seg.sync()
+                return
+            fds = [os.dup(seg.fd) for seg in self._segments.values() if seg.fd is not None]
+        for fd in fds:
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     # -- reading -------------------------------------------------------------------------
 
