@@ -95,7 +95,7 @@ class SessionChain:
         self.last_seq += 1
         event["seq"] = self.last_seq
         event["prev_hash"] = self.last_hash
-        ended = event["ended_at"]
+        ended = event.get("ended_at")
         if (
             presorted
             and len(event) == _BODY_SIZE
