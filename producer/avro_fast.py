@@ -229,6 +229,10 @@ class _Gen:
             "LEN": _LEN,
             "SM": _SMALL,
             "TS": _ts_bytes,
+            "DT": datetime,
+            "EPOCH": _EPOCH,
+            "LOW14": _LOW14,
+            "HIGH": _HIGH,
             "D": _DOUBLE.pack,
             "F": _FLOAT.pack,
             "Z": b"\x00",
@@ -258,7 +262,18 @@ class _Gen:
             schema = {"type": schema}
         t, logical = schema["type"], schema.get("logicalType")
         if logical == "timestamp-micros" and t == "long":
-            return [f"TS({value})"]
+            # aware datetimes inline (microseconds since the epoch, then encode_long's cached
+            # path); anything else through _ts_bytes
+            v, d, x, h = self.var(), self.var("d"), self.var("x"), self.var("h")
+            micros = (
+                f"((({d} := {v} - EPOCH).days * 86400 + {d}.seconds) * 1000000 + {d}.microseconds)"
+            )
+            fast = (
+                f"(LOW14[({x} << 1) & 0x3FFF] + {h} if ({h} := HIGH.get(({x} := {micros}) >> 13))"
+                f" is not None and {x} >= 16384 else L({x}))"
+            )
+            slow = f"({v} := {value}).__class__ is not DT or {v}.tzinfo is None"
+            return [f"(TS({v}) if {slow} else {fast})"]
         if logical is not None:
             raise UnsupportedSchema(f"logical type {logical}")
         if t == "null":

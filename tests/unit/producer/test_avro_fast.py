@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -94,3 +95,23 @@ def test_bad_records_raise_schema_validation_error() -> None:
         fast({**event, "kind": "nonsense"})
     with pytest.raises(SchemaValidationError):
         fast({k: v for k, v in event.items() if k != "tenant_id"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=-5, minutes=-30))]),
+    )
+)
+def test_timestamps_any_zone_equal_fastavro(started: datetime) -> None:
+    """Aware datetimes (any zone) take the inline path, naive ones and ints the helper."""
+    fast = fast_single_object_serializer(TOOL_CALL_EVENT)
+    reference = single_object_serializer(TOOL_CALL_EVENT)
+    event = events(None, None, {}, "none")[0]
+    for value in (started, started + timedelta(microseconds=1)):
+        record = {**event, "started_at": value, "ended_at": value}
+        assert fast(record) == reference(record)
+    micros = {**event, "started_at": 1_764_870_000_123_456, "ended_at": -5}
+    assert fast(micros) == reference(micros)
