@@ -13,6 +13,7 @@ JSON-able dicts, and exposed per key through :meth:`Enricher.snapshot` /
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,10 +33,6 @@ AGENT_PREFIX = "agent:"
 DERIVED_LABELS = frozenset({"secret_in_arguments", "outside_allowlist", "untrusted_value"})
 _UNTRUSTED = "untrusted_content"
 _EXTERNAL_CACHE = 4096  # destinations whose internal/external verdict is remembered
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Enricher:
@@ -74,7 +71,8 @@ class Enricher:
         self.max_values = max_values_per_session
         self.max_agents = max_agents
         self.max_destinations = max_destinations_per_agent
-        self._clock = clock or _now
+        # datetime.now itself (no Python frame per event) unless a clock is injected.
+        self._clock = clock or functools.partial(datetime.now, UTC)
         # is_external is pure and costly (an IP parse per domain); destinations repeat a lot.
         self._external: dict[str, bool] = {}
         self._external_for = self.internal_domains
@@ -109,8 +107,11 @@ class Enricher:
                 category = entry.category
                 catalog_entry = entry.pattern
                 labels.extend(entry.labels)
-            allowed = self.catalog.allowed(event["agent"]["id"], name)
-            if allowed is False:
+            # Most catalogs have no allow-lists: skip the call then.
+            if (
+                self.catalog.agent_allowlists
+                and self.catalog.allowed(event["agent"]["id"], name) is False
+            ):
                 labels.append("outside_allowlist")
 
         arguments = event.get("arguments")
@@ -121,8 +122,9 @@ class Enricher:
         if domain is not None:
             external = self._is_external(domain)
             first_seen = self._first_seen(event, domain)
-        if (arguments and has_secret(arguments)) or any(
-            r["path"].startswith("arguments") for r in event.get("redactions") or ()
+        redactions = event.get("redactions")
+        if (arguments and has_secret(arguments)) or (
+            redactions and any(r["path"].startswith("arguments") for r in redactions)
         ):
             labels.append("secret_in_arguments")
 

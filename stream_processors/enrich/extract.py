@@ -26,12 +26,42 @@ _PATH = r"(?<![\w/:.])(?:~|\.{1,2})?/(?:[\w.@-]+/)*[\w.@-]+"
 _PATH_ROOTS = ("~", "/etc", "/home", "/var", "/tmp")
 # url | email | account | path, alternatives tried in that order at each position. Accounts
 # are IBANs and long digit runs (card, bank, wallet numbers).
-_VALUES = re.compile(
-    r"(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<host>[^/\s\"'?#<>]+)[^\s\"'<>]*)"
-    r"|(?P<email>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b)"
-    r"|(?P<account>\b(?:[A-Z]{2}\d{2}[A-Z0-9]{11,30}|\d{8,19})\b)"
-    rf"|(?P<path>{_PATH})"
+_ALTERNATIVES = (
+    r"(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<host>[^/\s\"'?#<>]+)[^\s\"'<>]*)",
+    r"(?P<email>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b)",
+    r"(?P<account>\b(?:[A-Z]{2}\d{2}[A-Z0-9]{11,30}|\d{8,19})\b)",
+    rf"(?P<path>{_PATH})",
 )
+_VALUES = re.compile("|".join(_ALTERNATIVES))
+# Each alternative costs about as much as the others at every position of the text, and most
+# texts cannot match most of them (no "://", no "@" ...). An alternative that cannot match
+# anywhere in a text changes nothing when left out, so the scan uses the alternation of
+# those that can (same matches, same order), compiled once per combination.
+_DIGITS8 = re.compile(r"\d{8}").search
+_IBAN_START = re.compile(r"[A-Z]{2}\d{2}").search
+_VARIANTS: dict[int, re.Pattern[str] | None] = {}
+
+
+def _values_pattern(text: str) -> re.Pattern[str] | None:
+    """The alternation of the alternatives that can match in ``text`` (None: none can)."""
+    mask = 0
+    if "://" in text:
+        mask |= 1
+    if "@" in text:
+        mask |= 2
+    if _DIGITS8(text) is not None or _IBAN_START(text) is not None:
+        mask |= 4
+    if "/" in text:
+        mask |= 8
+    try:
+        return _VARIANTS[mask]
+    except KeyError:
+        pass
+    parts = [alt for bit, alt in enumerate(_ALTERNATIVES) if mask & (1 << bit)]
+    pattern = re.compile("|".join(parts)) if parts else None
+    _VARIANTS[mask] = pattern
+    return pattern
+
 
 _SECRETS = re.compile(
     "|".join(
@@ -85,10 +115,11 @@ def destination_of(args: Any, text: str | None) -> str | None:
                     return host
     if text:
         scan = text[:_MAX_SCAN]
-        url = _URL.search(scan)
+        # A URL match needs "://" and an address "@": skip scans that cannot match.
+        url = _URL.search(scan) if "://" in scan else None
         if url is not None:
             return normalise_host(url.group(1))
-        email = _EMAIL.search(scan)
+        email = _EMAIL.search(scan) if "@" in scan else None
         if email is not None:
             return email.group(1).lower()
     return None
@@ -137,8 +168,12 @@ def values_in(text: str | None) -> Iterator[tuple[str, str]]:
     """
     if not text:
         return
+    scan = text[:_MAX_SCAN]
+    pattern = _values_pattern(scan)
+    if pattern is None:
+        return
     seen = 0
-    for m in _VALUES.finditer(text[:_MAX_SCAN]):
+    for m in pattern.finditer(scan):
         kind = m.lastgroup
         if kind == "url":
             yield "url", m.group(0).rstrip(".,;)")
@@ -159,6 +194,31 @@ def values_in(text: str | None) -> Iterator[tuple[str, str]]:
             return
 
 
+def _may_hold_secret(text: str) -> bool:
+    """False only when no _SECRETS pattern can match ``text`` (an ASCII text).
+
+    Every match contains one of these literals, or one of the key names in lower case.
+    Non-ASCII texts always go to the scan: under IGNORECASE a few non-ASCII letters match
+    ASCII ones.
+    """
+    if not text.isascii():
+        return True
+    if (
+        "AKIA" in text
+        or ("gh" in text and "_" in text)
+        or "sk-" in text
+        or "xox" in text
+        or "-----BEGIN " in text
+        or "eyJ" in text
+    ):
+        return True
+    low = text.lower()
+    return "passw" in low or "secret" in low or "api" in low or "access" in low or "private" in low
+
+
 def has_secret(text: str | None) -> bool:
     """Whether captured arguments still contain something shaped like a credential."""
-    return bool(text) and _SECRETS.search(text[:_MAX_SCAN]) is not None  # type: ignore[index]
+    if not text:
+        return False
+    scan = text[:_MAX_SCAN]
+    return _may_hold_secret(scan) and _SECRETS.search(scan) is not None
