@@ -100,6 +100,7 @@ class Spool:
         self._segments: dict[int, _Segment] = {}
         self._size = 0  # sum of the segments' sizes, kept up to date (checked per append)
         self._pending_acks: dict[int, list[int]] = {}
+        self._to_sync: list[int] = []  # descriptors of rolled-over segments not synced yet
         self._dirty = False
         self._last_sync = time.monotonic()
         self.torn_records = 0
@@ -329,6 +330,8 @@ class Spool:
                     seg.sync()
                 return
             fds = [os.dup(seg.fd) for seg in self._segments.values() if seg.fd is not None]
+            fds.extend(self._to_sync)
+            self._to_sync = []
         for fd in fds:
             try:
                 os.fsync(fd)
@@ -382,11 +385,18 @@ class Spool:
 
     # -- closing -------------------------------------------------------------------------
 
-    def _close_fd(self, seg: _Segment) -> None:
-        seg.close_files(sync=self.fsync != "never")
+    def _close_fd(self, seg: _Segment, *, final: bool = False) -> None:
+        """Close a segment's files. Under ``interval`` a segment rolled over is synced by the
+        next :meth:`maybe_sync` (on a duplicated descriptor), not by the appending caller."""
+        if self.fsync == "interval" and FSYNC_COVERS_MAPPINGS and not final and seg.fd is not None:
+            self._to_sync.append(os.dup(seg.fd))
+            self._dirty = True
+            seg.close_files(sync=False)
+        else:
+            seg.close_files(sync=self.fsync != "never")
 
     def _delete(self, seg: _Segment) -> None:
-        self._close_fd(seg)
+        seg.close_files(sync=False)  # every record delivered: nothing to keep
         for p in (seg.path, seg.path.with_suffix(".ack")):
             p.unlink(missing_ok=True)
         if self._segments.pop(seg.no, None) is not None:
@@ -400,9 +410,15 @@ class Spool:
                 return
             self.flush_acks()
             for seg in list(self._segments.values()):
-                self._close_fd(seg)
+                self._close_fd(seg, final=True)
                 if seg.pending == 0:
                     self._delete(seg)
+            for fd in self._to_sync:  # rolled-over segments the interval sync had not reached
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            self._to_sync = []
             self.closed = True
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)

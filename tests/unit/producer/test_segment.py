@@ -86,3 +86,22 @@ def test_a_record_bigger_than_a_segment_gets_its_own(tmp_path: Path) -> None:
     reopened = Spool(directory=tmp_path)
     assert values(reopened) == [b"small", big, b"after"]
     reopened.close()
+
+
+def test_rolled_segments_are_synced_by_the_interval_sync_not_the_caller(tmp_path: Path) -> None:
+    """Under ``interval`` a roll leaves the fsync to maybe_sync (the poll thread); no
+    descriptor is left behind once it ran, nor after close."""
+    fds = lambda: len(os.listdir("/proc/self/fd"))  # noqa: E731
+    s = Spool(directory=tmp_path, segment_bytes=4096, fsync="interval", fsync_interval=0.0)
+    before = fds()
+    for i in range(200):
+        s.append(b"k", b"v" * 100 + b"%d" % i)
+    assert len(list(tmp_path.glob("*.seg"))) > 3
+    assert fds() > before  # rolled segments wait for the interval sync
+    s.maybe_sync()
+    assert fds() <= before + 2  # the active segment's file (and its ack file)
+    s.append(b"k", b"last")
+    s.close()
+    again = Spool(directory=tmp_path)
+    assert len(values(again)) == 201
+    again.close()
