@@ -93,6 +93,11 @@ class Decoded:
     framing: str
 
 
+# One compiled reader per writer schema (by fingerprint), shared by every Decoder:
+# compiling costs milliseconds, and callers make decoders freely.
+_COMPILED: dict[bytes, Reader | None] = {}
+
+
 class Decoder:
     """Decodes either framing into a record of the expected (reader) schema.
 
@@ -115,7 +120,6 @@ class Decoder:
         self.registry = registry
         self._by_id: dict[int, AvroSchema] = {}
         self._reader_cache: dict[bytes, dict[str, Any] | None] = {}
-        self._compiled_cache: dict[bytes, Reader | None] = {}
 
     def __call__(self, data: bytes, ctx: object = None) -> dict[str, Any]:
         return self.decode(data).record
@@ -193,15 +197,18 @@ class Decoder:
         self._reader_cache[writer.fingerprint] = resolved
         return resolved
 
-    def _compiled(self, writer: AvroSchema) -> Reader | None:
+    @staticmethod
+    def _compiled(writer: AvroSchema) -> Reader | None:
         """The compiled reader of ``writer`` (None when it uses what is not compiled)."""
-        if writer.fingerprint in self._compiled_cache:
-            return self._compiled_cache[writer.fingerprint]
+        try:
+            return _COMPILED[writer.fingerprint]
+        except KeyError:
+            pass
         try:
             compiled: Reader | None = generate_reader(json.loads(writer.expanded_json))[0]
         except UnsupportedSchema:
             compiled = None
-        self._compiled_cache[writer.fingerprint] = compiled
+        _COMPILED[writer.fingerprint] = compiled
         return compiled
 
     def _read(self, writer: AvroSchema, data: bytes, start: int, resolve: bool) -> dict[str, Any]:

@@ -36,7 +36,7 @@ class ProcessorSettings(BaseSettings):
     web_port: int = Field(default=6066, ge=0, le=65535, description="0 disables the web server.")
     batch_size: int = Field(default=1000, ge=1)
     checkpoint_interval: float = Field(
-        default=1.0, ge=0, description="Seconds between state checkpoints (acks wait for one)."
+        default=5.0, ge=0, description="Seconds between state checkpoints (acks wait for one)."
     )
     max_record_bytes: int = Field(default=1_048_576, ge=1)
     session_timeout: float = Field(default=10.0, ge=6.0)

@@ -41,7 +41,11 @@ class ProcessorConfig:
             only once a checkpoint has saved their state, so a crash replays at most this
             much input (duplicates of enriched events and alerts, same ids; nothing lost).
             Writing state once per interval instead of once per batch writes each busy
-            key once. ``0`` checkpoints after every batch.
+            key once: measured on the bench stream, about 11 MB of state changes per
+            checkpoint whether it covers 5,000 or 25,000 events, so the default of 5 s
+            writes a fifth of what 1 s does. Outputs do not wait for checkpoints (alert
+            latency does not depend on this); commits do. ``0`` checkpoints after every
+            batch.
         max_record_bytes: larger raw records are dead-lettered as ``oversized``.
         session_timeout: consumer-group session timeout; how long a ``kill -9``-ed worker
             keeps its partitions before the group gives them to another.
@@ -58,7 +62,7 @@ class ProcessorConfig:
     partitions: int = 8
     replication_factor: int = 1
     batch_size: int = 1000
-    checkpoint_interval: float = 1.0
+    checkpoint_interval: float = 5.0
     max_record_bytes: int = 1_048_576
     session_timeout: float = 10.0
     heartbeat_interval: float = 1.0
