@@ -38,7 +38,9 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         read_offset = self._read_offset
         commit_every = self._commit_every
         acks_enabled_for = self.app.topics.acks_enabled_for
-        handlers: dict[str, BatchHandler] = self.transport.batch_handlers
+        transport = self.transport
+        assert isinstance(transport, BatchingTransport)  # install() gave the app this one
+        handlers = transport.batch_handlers
         batches: dict[str, list[Any]] = {}
 
         async def flush() -> None:
