@@ -264,7 +264,9 @@ class Auditor(Closing):
             event = new_event(SessionContext(session_id="unrecorded"), started_at=ts_from_ns(0))
             return ToolCall(self, event, pol)
         if pol.fail_closed:
+            # its own redactions list: the completed event's grows with the result's
             started = dict(event, event_id=uuid7(), stage="started")
+            started["redactions"] = list(event["redactions"])
             if not self._emit(started, durable=True):
                 raise AuditRequiredError(
                     f"tool {name!r} is fail-closed and its audit event could not be made durable",

@@ -271,3 +271,17 @@ def test_recording_failure_never_breaks_the_tool(pub: InMemoryPublisher) -> None
 
     assert ok() == 7
     assert auditor.publisher.metrics.dropped_value("publish_error", stage="capture") >= 1
+
+
+def test_fail_closed_started_event_is_not_changed_by_the_result(pub: InMemoryPublisher) -> None:
+    """The completed event's redactions grow with the result's; the started event, already
+    sealed and published, keeps its own list (it still verifies)."""
+    from tooltrail.producer import verify  # noqa: PLC0415
+
+    policy = CapturePolicy(default=ToolPolicy(level="request_response", fail_closed=True))
+    auditor = Auditor(publisher=pub, policy=policy)
+    with auditor.session():
+        auditor.start("pay", arguments={"n": 1}).finish(result={"password": "hunter2"})
+    started, completed = calls(pub)
+    assert started["redactions"] == [] and len(completed["redactions"]) == 1
+    assert verify(pub.events).ok
