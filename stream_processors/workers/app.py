@@ -222,12 +222,20 @@ class ProcessorsApp:
         """Let idle partitions release buffered alerts (see PartitionRuntime.heartbeat)."""
         async with self._lock:
             result = BatchResult()
-            caught_up = self._caught_up()
+            now = time.monotonic()
+            lateness = self.analysis.allowed_lateness
+            idle = {
+                p
+                for p, rt in self.runtimes.items()
+                if now - rt.last_arrival >= lateness and p in self._anchor
+            }
+            # records may be waiting: event time comes from them, not the clock
+            caught_up = self._caught_up(idle) if idle else set()
             for partition, runtime in list(self.runtimes.items()):
-                if partition not in caught_up or partition not in self._anchor:
-                    continue  # records are waiting: event time comes from them, not the clock
+                if partition not in caught_up:
+                    continue
                 try:
-                    alerts = runtime.heartbeat()
+                    alerts = runtime.heartbeat(now)
                 except Exception as exc:  # a detection bug must not stop the worker
                     log.exception("heartbeat of partition %d failed: %r", partition, exc)
                     self.metrics.drops.inc("detect", "heartbeat_error")
@@ -266,13 +274,15 @@ class ProcessorsApp:
             ack(message)
         self.metrics.checkpoint_seconds.observe(time.perf_counter() - started)
 
-    def _caught_up(self) -> set[int]:
-        """Partitions whose every record (up to the high-water mark) has been applied."""
+    def _caught_up(self, partitions: set[int]) -> set[int]:
+        """Those of ``partitions`` whose every record (to the high-water mark) was applied."""
         consumer = self.app.consumer
         done: set[int] = set()
         for tp in consumer.assignment():
             runtime = self.runtimes.get(tp.partition)
             if tp.topic != self.config.topics.raw or runtime is None:
+                continue
+            if tp.partition not in partitions:
                 continue
             try:
                 high = int(consumer.highwater(tp))
