@@ -36,7 +36,7 @@ DISCRIMINATORS = (
     "destination_external", "first_seen_destination", "tool_server",
 )  # fmt: skip
 _SCALARS = (str, int, float, bool)
-_EMPTY = (None, [], "")  # what ``exists: false`` means
+_EMPTY: tuple[Any, ...] = (None, [], "")  # what ``exists: false`` means
 OPERATORS = frozenset(
     {
         "eq", "ne", "in", "not_in", "in_list", "not_in_list", "lt", "lte", "gt", "gte",

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from tooltrail.stream_processors.timeutil import event_time_us, from_micros, to_
 BUFFER_PREFIX = "buf:"
 _PLAN_CACHE_LIMIT = 16_384
 _INF = 2**62
+_UNSET = object()
 
 
 def _micros(value: timedelta | float | int) -> int:
@@ -98,7 +98,10 @@ class DetectionEngine:
         self._heap: list[_Buffered] = []
         self._buf_dirty: set[str] = set()  # sessions whose buffered events changed
         self._index: dict[str, list[_Buffered]] | None = None
-        self._arrivals = itertools.count()
+        # Arrival numbers; entries numbered from _dirty_from on were pushed since the last
+        # dirty_keys(), so their sessions are already marked.
+        self._arrival = 0
+        self._dirty_from = 0
         self._max_ts = -_INF
         self._watermark = -_INF
         self._next_sweep = -_INF
@@ -123,7 +126,7 @@ class DetectionEngine:
 
     # -- input ----------------------------------------------------------------------------
 
-    def process(self, enriched: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: PLR0912
+    def process(self, enriched: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: PLR0912, PLR0915
         """Take one enriched event; return the alerts that became certain."""
         out: list[dict[str, Any]] = []
         event = enriched["event"]
@@ -162,17 +165,39 @@ class DetectionEngine:
         session = event["session_id"]
         # The arrival number breaks ties between identical entries (a re-delivered event),
         # which would otherwise make the heap compare the event dicts themselves.
-        entry = (ts, session, event["seq"], event["event_id"], next(self._arrivals), enriched)
+        arrival = self._arrival
+        self._arrival = arrival + 1
+        entry = (ts, session, event["seq"], event["event_id"], arrival, enriched)
+        heap = self._heap
         if not queue or entry > queue[-1]:
             queue.append(entry)  # in order: the common case, no heap operation
         else:
-            heapq.heappush(self._heap, entry)
+            heapq.heappush(heap, entry)
         self._buf_dirty.add(session)
         self._index = None
-        if (queue and queue[0][0] <= mark) or (self._heap and self._heap[0][0] <= mark):
+        if heap:
             self._release(mark, out)
-        elif mark > self._watermark:
-            self._set_watermark(mark, out)
+            return out
+        # _release inlined for in-order arrivals (no heap to merge).
+        timers = self._timers
+        if queue[0][0] <= mark:
+            apply = self._apply
+            dirty_from = self._dirty_from
+            while queue and queue[0][0] <= mark:
+                entry = queue.popleft()
+                if entry[4] < dirty_from:  # else its push already marked the session
+                    self._buf_dirty.add(entry[1])
+                if timers and timers[0][0] < entry[0]:
+                    self._fire_timers(entry[0], out)
+                apply(entry[5], entry[0], out)
+        if mark > self._watermark:
+            # _set_watermark inlined.
+            self._watermark = mark
+            if timers and timers[0][0] < mark:
+                self._fire_timers(mark, out)
+            if mark >= self._next_sweep:
+                self._sweep(mark)
+                self._next_sweep = mark + self.sweep_us
         return out
 
     def process_many(self, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -214,7 +239,9 @@ class DetectionEngine:
     def _push(self, enriched: dict[str, Any], ts: int) -> None:
         event = enriched["event"]
         session = event["session_id"]
-        entry = (ts, session, event["seq"], event["event_id"], next(self._arrivals), enriched)
+        arrival = self._arrival
+        self._arrival = arrival + 1
+        entry = (ts, session, event["seq"], event["event_id"], arrival, enriched)
         if not self._queue or entry > self._queue[-1]:
             self._queue.append(entry)
         else:
@@ -228,6 +255,7 @@ class DetectionEngine:
         timers = self._timers
         apply = self._apply
         dirty = self._buf_dirty
+        dirty_from = self._dirty_from
         released = False
         while True:
             if heap:
@@ -244,7 +272,8 @@ class DetectionEngine:
             else:
                 break
             released = True
-            dirty.add(entry[1])
+            if entry[4] < dirty_from:  # else its push already marked the session
+                dirty.add(entry[1])
             if timers and timers[0][0] < entry[0]:
                 self._fire_timers(entry[0], out)
             apply(entry[5], entry[0], out)
@@ -317,12 +346,20 @@ class DetectionEngine:
         view["args_hash"] = event.get("arguments_sha256") or args_hash_of(event)
         view[SESSION_KEY_SLOT] = None if session is None else "session_id=" + session
         keys = self._keys
-        for on_event, key_of, always, checks, need, slot in plan:
+        sks: Any = _UNSET  # the session's state, looked up once for every rule that needs it
+        for on_event, key_of, always, checks, need, slot, single, by_session in plan:
             if need is not None:
                 # The event can only act on existing state: skip it (and its predicate)
                 # when there is none, or when nothing waits in the slot it would advance.
-                key = key_of(view)
-                ks = keys.get(key) if key is not None else None
+                # (A rule earlier in this loop may create the session's state, but never
+                # with another rule's entry in it: a stale None here skips the same way.)
+                if by_session:
+                    if sks is _UNSET:
+                        sks = keys.get(view[SESSION_KEY_SLOT])
+                    ks = sks
+                else:
+                    key = key_of(view)
+                    ks = keys.get(key) if key is not None else None
                 if ks is None:
                     continue
                 rs = ks["r"].get(need)
@@ -335,10 +372,10 @@ class DetectionEngine:
                         continue
             if always is not None:
                 on_event(self, view, always, out)
-            elif len(checks) == 1:
-                role, pred = checks[0]
+            elif single is not None:
+                pred = checks[0][1]
                 if pred is None or pred(view):
-                    on_event(self, view, [role], out)
+                    on_event(self, view, single, out)
             else:
                 roles = [role for role, pred in checks if pred is None or pred(view)]
                 if roles:
@@ -426,6 +463,7 @@ class DetectionEngine:
         keys, self._dirty = self._dirty, set()
         keys.update(BUFFER_PREFIX + s for s in self._buf_dirty)
         self._buf_dirty = set()
+        self._dirty_from = self._arrival
         return keys
 
     def keys(self) -> list[str]:

@@ -179,6 +179,10 @@ class Matcher:
         """Whether an event in this role can create state (else it needs existing state)."""
         return True
 
+    def handler(self, roles: list[int]) -> Any:
+        """The on_event to call for events in ``roles`` (a kind may have faster special cases)."""
+        return self.on_event
+
     def waiting_slot(self, roles: list[int]) -> int | None:
         """See :meth:`SequenceMatcher.waiting_slot`; other kinds have no such test."""
         return None

@@ -22,7 +22,8 @@ from tooltrail.stream_processors.detection.matchers import Matcher
 # check is left to evaluate) or None, the (role, residual predicate or None for "always")
 # checks in order, and None or the rule id whose state must already exist under the key (the
 # event can only advance or cancel a pending match, not start one), and None or the slot of
-# that state's pending matches that must be filled (``Matcher.waiting_slot``).
+# that state's pending matches that must be filled (``Matcher.waiting_slot``); then the roles
+# list of a single check (built once), and whether the state key is the session's.
 Plan = list[
     tuple[
         Callable[..., None],
@@ -31,6 +32,8 @@ Plan = list[
         list[tuple[int, Predicate | None]],
         str | None,
         int | None,
+        list[int] | None,
+        bool,
     ]
 ]
 
@@ -60,5 +63,8 @@ def build_plan(matchers: Sequence[Matcher], disc: tuple[Any, ...]) -> Plan:
             starts = any(matcher.starts(role) for role, _ in checks)
             need = None if starts else matcher.id
             slot = None if starts else matcher.waiting_slot([r for r, _ in checks])
-            plan.append((matcher.on_event, matcher.key_of, always, checks, need, slot))
+            single = [checks[0][0]] if len(checks) == 1 else None
+            by_session = matcher.rule.by[:1] == ("session_id",)
+            on_event = matcher.handler([r for r, _ in checks])
+            plan.append((on_event, matcher.key_of, always, checks, need, slot, single, by_session))
     return plan

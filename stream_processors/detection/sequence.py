@@ -66,6 +66,47 @@ class SequenceMatcher(Matcher):
     def starts(self, role: int) -> bool:
         return role in self.starters
 
+    def handler(self, roles: list[int]) -> Any:
+        """:meth:`_open` when ``roles`` is only the first step of a simple sequence."""
+        if (
+            self.opens
+            and len(roles) == 1
+            and roles[0] == self.positive[0]
+            and self.group_of is None
+            and self.step_by[roles[0]] is None
+        ):
+            return self._open
+        return self.on_event
+
+    def _open(
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        """on_event for a first step that opens a partial match, without the general loop."""
+        key = self.key_of(v)
+        if key is None:
+            return
+        ts = v["ts"]
+        ks = engine._keys.get(key)
+        rs = None if ks is None else ks["r"].get(self.id)
+        if rs is None or ks is None:
+            rs = engine.rule_state(key, self, ts)
+        else:
+            expires = ts + self.ttl
+            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
+                ks["exp"] = expires
+            ks["last"] = ts
+            engine._dirty.add(key)
+        subs = rs.get("s")
+        state = subs.get("") if subs is not None else None
+        if state is None:
+            state = self._sub(engine, rs, "")
+        caps = {}
+        for cap in self.step_caps[roles[0]]:
+            value = v[cap.field]
+            if value is not None:
+                caps[cap.name] = value if type(value) is str else text_of(value)
+        state["p"][0] = [ts, ts, [v["event_id"]], caps, None, ""]
+
     def waiting_slot(self, roles: list[int]) -> int | None:
         """The pending slot (sub-key ``""``) an event in ``roles`` can only act on if filled.
 
@@ -108,7 +149,7 @@ class SequenceMatcher(Matcher):
         # engine.rule_state inlined for a key and rule that already have state.
         ks = engine._keys.get(key)
         rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None:
+        if rs is None or ks is None:
             if self.starters.isdisjoint(roles):
                 return  # only advances or cancels: nothing pending under this key
             rs = engine.rule_state(key, self, ts)

@@ -61,7 +61,7 @@ class ThresholdMatcher(Matcher):
         # engine.rule_state inlined for a key and rule that already have state.
         ks = engine._keys.get(key)
         rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None:
+        if rs is None or ks is None:
             rs = engine.rule_state(key, self, ts)
         else:
             expires = ts + self.ttl
@@ -183,7 +183,7 @@ class CooccurrenceMatcher(Matcher):
         # engine.rule_state inlined for a key and rule that already have state.
         ks = engine._keys.get(key)
         rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None:
+        if rs is None or ks is None:
             rs = engine.rule_state(key, self, ts)
         else:
             expires = ts + self.ttl
