@@ -39,7 +39,7 @@ from tooltrail.stream_processors.workers.pipeline import (
     RawRecord,
 )
 from tooltrail.stream_processors.workers.runtime import AnalysisConfig, PartitionRuntime
-from tooltrail.stream_processors.workers.writer import KafkaWriter
+from tooltrail.stream_processors.workers.writer import ChangelogWrite, KafkaWriter
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ class ProcessorsApp:
         self._read: dict[int, int] = {}  # partition -> last offset handled
         self._lock = asyncio.Lock()
         self._pending: list[Any] = []  # records processed, delivered, waiting for a checkpoint
+        self._settling: asyncio.Future[None] | None = None  # the last checkpoint's settle
         self._checkpointed = time.monotonic()
         self._stopping = False
         self._revocations = 0
@@ -159,6 +160,8 @@ class ProcessorsApp:
             async with self._lock:
                 if self._pending:
                     await self.checkpoint()
+                if self._settling is not None:
+                    await self._settling
             await faust_on_stop()
 
         self.app.on_stop = on_stop  # type: ignore[method-assign]
@@ -261,16 +264,46 @@ class ProcessorsApp:
 
         Call with the lock held. Every pending batch's outputs were delivered before it
         joined ``_pending``, so once this state is in Kafka their offsets may be committed.
+        The state is drained and handed to librdkafka here; waiting for Kafka's answer
+        and acknowledging happen in a task, so the next batches need not wait for it.
+        Checkpoints settle in order (each task waits for the one before).
         """
         started = time.perf_counter()
         pending, self._pending = self._pending, []
         writes = {p: w for p, rt in self.runtimes.items() if (w := rt.drain_state())}
         anchors = {p: self._anchor[p] for p in writes}
-        await self._save(writes, anchors)
+        write = await self._save(writes, anchors)
         self._checkpointed = time.monotonic()
         self.checkpoints_done += 1
+        self._settling = asyncio.ensure_future(
+            self._settle(self._settling, write, pending, started)
+        )
+        if self._stopping:
+            await self._settling
+
+    async def _settle(
+        self,
+        previous: asyncio.Future[None] | None,
+        write: ChangelogWrite | None,
+        pending: list[Any],
+        started: float,
+    ) -> None:
+        """Wait until Kafka has a checkpoint's state, then acknowledge what it covers."""
+        try:
+            if previous is not None:
+                await previous
+            if write is not None:
+                await self._writer().settle(write)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Nothing it covers is acknowledged: the replacement resumes from the last
+            # committed offset.
+            log.critical("checkpoint failed; stopping the worker: %r", exc, exc_info=exc)
+            await self.app.crash(exc)
+            raise
         ack = self.app.consumer.ack
-        for message in pending:  # _on_revoked took out those of revoked partitions
+        for message in pending:  # Faust discards commits of partitions revoked meanwhile
             ack(message)
         self.metrics.checkpoint_seconds.observe(time.perf_counter() - started)
 
@@ -315,8 +348,8 @@ class ProcessorsApp:
 
     async def _save(
         self, writes: dict[int, dict[str, bytes | None]], anchors: dict[int, Any]
-    ) -> None:
-        """Write changed state to the table and its changelog, and wait until Kafka has it.
+    ) -> ChangelogWrite | None:
+        """Write changed state to the table and hand its changelog records to librdkafka.
 
         The records go straight to the table's changelog partition (in order: the batch
         record first) and the store is updated alongside: what ``table[key] = value``
@@ -338,9 +371,10 @@ class ProcessorsApp:
                         store[full] = value
                         if key_partition is not None:
                             key_partition[full] = partition
-        if records:
-            topic = self.state.changelog_topic.get_topic_name()
-            await self._writer().write_changelog(topic, records)
+        if not records:
+            return None
+        topic = self.state.changelog_topic.get_topic_name()
+        return await self._writer().send_changelog(topic, records)
 
     def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # A partition may come back later after another worker changed its state: rebuild.

@@ -1,15 +1,19 @@
 """Durable writes of the processors: outputs and changelog records through librdkafka.
 
 A confluent-kafka (librdkafka) producer costs about a microsecond per record where
-aiokafka costs tens; ``flush`` waits in a thread, so the event loop keeps running. Every
-method returns only once Kafka has acknowledged every record it was given.
+aiokafka costs tens; ``flush`` waits in a thread, so the event loop keeps running.
+:meth:`KafkaWriter.deliver` returns once Kafka has acknowledged every output;
+changelog records are sent and settled in two steps, so a checkpoint's wait for Kafka
+does not hold up the next batches.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from tooltrail.closing import Closing
@@ -20,6 +24,37 @@ from tooltrail.stream_processors.workers.pipeline import Output
 log = logging.getLogger(__name__)
 
 _RETRY_BACKOFF = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+
+@dataclass(slots=True)
+class _Round:
+    """One sending round of outputs: the failed ones and how many reports ran."""
+
+    failed: list[tuple[str, Output]] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)
+    reported: list[int] = field(default_factory=lambda: [0])
+
+    def sent(self, item: tuple[str, Output], err: Any, msg: Any) -> None:
+        if err is not None:  # runs in flush() or poll(), in an executor thread
+            self.failed.append(item)
+            self.errors.append(err)
+        self.reported[0] += 1
+
+
+@dataclass(slots=True)
+class ChangelogWrite:
+    """Changelog records handed to librdkafka, and what Kafka answered so far."""
+
+    topic: str
+    expected: int
+    reported: list[int] = field(default_factory=lambda: [0])
+    errors: list[Any] = field(default_factory=list)
+
+    def sent(self, err: Any, msg: Any) -> None:
+        """librdkafka's delivery report (in whichever thread polls)."""
+        if err is not None:
+            self.errors.append(err)
+        self.reported[0] += 1
 
 
 class KafkaWriter(Closing):
@@ -51,61 +86,66 @@ class KafkaWriter(Closing):
         settings.update(config or {})
         self.producer = Producer(settings)
         self.metrics = metrics
-        self._changelog_errors: list[Any] = []
 
     async def deliver(self, outputs: Sequence[tuple[str, Output]]) -> None:
         """Produce ``(topic, output)`` pairs; re-send failed ones until all are delivered."""
         pending = list(outputs)
         attempt = 0
         while pending:
-            failed: list[tuple[str, Output]] = []
-            errors: list[Any] = []
+            round_ = _Round()
             for item in pending:
                 topic, out = item
-
-                def delivered(
-                    err: Any,
-                    msg: Any,
-                    item: tuple[str, Output] = item,
-                    failed: list[tuple[str, Output]] = failed,
-                    errors: list[Any] = errors,
-                ) -> None:
-                    if err is not None:  # runs in flush(), in the executor thread
-                        failed.append(item)
-                        errors.append(err)
-
-                await self._produce(topic, out.key, out.value, None, delivered)
+                await self._produce(
+                    topic, out.key, out.value, None, functools.partial(round_.sent, item)
+                )
             await self._flush("outputs")
-            if failed:
+            await self._reports(round_.reported, len(pending))
+            if round_.failed:
                 delay = _RETRY_BACKOFF[min(attempt, len(_RETRY_BACKOFF) - 1)]
                 log.warning(
                     "%d of %d outputs not delivered (%s); retrying in %.1fs",
-                    len(failed), len(pending), errors[0], delay,
+                    len(round_.failed), len(pending), round_.errors[0], delay,
                 )  # fmt: skip
-                self.metrics.send_retries.inc(len(failed))
+                self.metrics.send_retries.inc(len(round_.failed))
                 attempt += 1
                 await asyncio.sleep(delay)
-            pending = failed
+            pending = round_.failed
 
-    async def write_changelog(
+    async def send_changelog(
         self, topic: str, records: Sequence[tuple[int, bytes, bytes | None]]
-    ) -> None:
+    ) -> ChangelogWrite:
         """Produce ``(partition, key, value)`` records in order (None is a tombstone).
+
+        Returns at once; ``await`` :meth:`ChangelogWrite.settled` for Kafka's answer.
+        """
+        write = ChangelogWrite(topic=topic, expected=len(records))
+        for partition, key, value in records:
+            await self._produce(topic, key, value, partition, write.sent)
+        return write
+
+    async def settle(self, write: ChangelogWrite) -> None:
+        """Wait until Kafka has every record of ``write``.
 
         Raises:
             ServiceError: Kafka refused a record (the idempotent producer retries all
-                transient errors itself): the batch must not be acknowledged.
+                transient errors itself): the batches it covers must not be acknowledged.
         """
-        for partition, key, value in records:
-            await self._produce(topic, key, value, partition, self._changelog_sent)
         await self._flush("changelog")
-        if self._changelog_errors:
-            errors, self._changelog_errors = self._changelog_errors, []
-            raise ServiceError(f"state not written to the changelog {topic}: {errors[0]}")
+        await self._reports(write.reported, write.expected)
+        if write.errors:
+            raise ServiceError(
+                f"state not written to the changelog {write.topic}: {write.errors[0]}"
+            )
 
-    def _changelog_sent(self, err: Any, msg: Any) -> None:
-        if err is not None:
-            self._changelog_errors.append(err)
+    async def _reports(self, reported: list[int], expected: int) -> None:
+        """Wait until ``expected`` delivery reports ran.
+
+        ``flush`` returns when librdkafka's queue is empty; with two flushes at once the
+        other thread may still be running one of our callbacks, so count them.
+        """
+        loop = asyncio.get_running_loop()
+        while reported[0] < expected:
+            await loop.run_in_executor(None, self.producer.poll, 0.01)
 
     async def _produce(
         self, topic: str, key: bytes | None, value: bytes | None, partition: int | None, cb: Any
