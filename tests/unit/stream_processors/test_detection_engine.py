@@ -301,3 +301,33 @@ rules:
     calls += [sp.event(9 + i, "again", at=9 + i) for i in range(3)]
     alerts = _run(DetectionEngine(rules=rules, allowed_lateness=0), sp.enrich_all(calls))
     assert [a["event_ids"] for a in alerts] == [["s1-9", "s1-10", "s1-11"]]
+
+
+def test_buffer_keys_are_dirty_when_their_events_leave(sp: SimpleNamespace) -> None:
+    engine = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=10)
+    events = sp.enrich_all(
+        [sp.event(1, "login", at=0, outcome="denied"), sp.event(2, "write_file", at=3)]
+    )
+    engine.process_many(events)
+    first = engine.dirty_keys()
+    assert "buf:s1" in first
+    assert engine.keys() == ["buf:s1"]
+    assert len(engine.snapshot("buf:s1")["events"]) == 2  # type: ignore[index]
+    # Released after the table saw them: the buffer key changed again (now empty).
+    assert len(engine.advance(sp.T0 + timedelta(seconds=14))) == 1
+    second = engine.dirty_keys()
+    assert "buf:s1" in second
+    assert engine.snapshot("buf:s1") is None
+    assert "buf:s1" not in engine.keys()  # noqa: SIM118 (keys() is a list, not a dict view)
+
+
+def test_buffer_keys_are_dirty_when_a_later_event_releases_theirs(sp: SimpleNamespace) -> None:
+    engine = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=10)
+    early = sp.enrich_all([sp.event(1, "login", at=0, outcome="denied", session="a")])
+    later = sp.enrich_all([sp.event(1, "read_file", at=12, session="b")])
+    engine.process_many(early)
+    assert engine.dirty_keys() == {"buf:a"}
+    engine.process_many(later)  # moves the watermark past session a's event
+    assert {"buf:a", "buf:b"} <= engine.dirty_keys()
+    assert engine.snapshot("buf:a") is None
+    assert engine.snapshot("buf:b") is not None

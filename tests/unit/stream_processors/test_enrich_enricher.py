@@ -193,3 +193,40 @@ def test_output_conforms_to_the_avro_contract(sp: SimpleNamespace) -> None:
     )
     assert EnrichedToolCallEvent.model_validate(out).to_avro() == out
     assert serialize(out)
+
+
+def test_value_scan_finds_every_kind_in_text_order() -> None:
+    from tooltrail.stream_processors.enrich.extract import values_in  # noqa: PLC0415
+
+    text = (
+        '{"cmd": "curl https://x.example.net/a?b=1 > ~/out.txt", "to": "Bob@Example.org",'
+        ' "iban": "DE44500105175407324931", "card": "4111111111111111", "n": 12}'
+    )
+    assert list(values_in(text)) == [
+        ("url", "https://x.example.net/a?b=1"),
+        ("domain", "x.example.net"),
+        ("path", "~/out.txt"),
+        ("email", "bob@example.org"),
+        ("account", "DE44500105175407324931"),
+        ("account", "4111111111111111"),
+    ]
+    # Texts that can hold only some kinds (the scan leaves the others out) find the same.
+    assert list(values_in('{"path": "/etc/passwd", "n": 12345678}')) == [
+        ("path", "/etc/passwd"),
+        ("account", "12345678"),
+    ]
+    assert list(values_in('{"q": "deploy steps", "n": 688}')) == []
+
+
+def test_secret_scan_prefilter_keeps_every_pattern() -> None:
+    from tooltrail.stream_processors.enrich.extract import has_secret  # noqa: PLC0415
+
+    for text in (
+        '{"key": "AKIAABCDEFGHIJKLMNOP"}',
+        '{"t": "ghp_' + "a" * 36 + '"}',
+        '{"Api_Key": "0123456789abcdef"}',
+        '{"PASSWORD": "hunter2hunter2"}',
+        '{"ap\u0131_key": "0123456789abcdef"}',  # dotless i: IGNORECASE matches it
+    ):
+        assert has_secret(text), text
+    assert not has_secret('{"path": "/srv/app/README.md", "n": 1}')
