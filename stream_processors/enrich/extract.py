@@ -22,7 +22,15 @@ _DESTINATION_RANK = {key: rank for rank, key in enumerate(_DESTINATION_KEYS)}
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s\"'?#<>]+)[^\s\"'<>]*")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_PATH = r"(?<![\w/:.])(?:~|\.{1,2})?/(?:[\w.@-]+/)*[\w.@-]+"
+_PATH_REST = r"(?:[\w.@-]+/)*[\w.@-]+"
+# A path: (?<![\w/:.])(?:~|\.{1,2})?/REST, written with the first character outside the
+# look-behind so that the regex engine can skip ahead to a "~", "." or "/" (twice as fast;
+# same matches: the look-behind then covers the character before that first one).
+_PATH = (
+    rf"~(?<![\w/:.].)/{_PATH_REST}"
+    rf"|\.(?<![\w/:.].)\.?/{_PATH_REST}"
+    rf"|/(?<![\w/:.].){_PATH_REST}"
+)
 _PATH_ROOTS = ("~", "/etc", "/home", "/var", "/tmp")
 # url | email | account | path, alternatives tried in that order at each position. Accounts
 # are IBANs and long digit runs (card, bank, wallet numbers).
@@ -102,9 +110,9 @@ def normalise_host(host: str) -> str | None:
 def destination_of(args: Any, text: str | None) -> str | None:
     """The domain (or IP) a call sends to, from its arguments; None when there is none."""
     if isinstance(args, dict):
-        keys = [k for k in args if k in _DESTINATION_RANK]
-        if len(keys) > 1:
-            keys.sort(key=_DESTINATION_RANK.__getitem__)
+        # The ranks are distinct, so sorting by rank fixes the order of several keys.
+        found = args.keys() & _DESTINATION_RANK.keys()
+        keys = sorted(found, key=_DESTINATION_RANK.__getitem__) if len(found) > 1 else found
         for key in keys:
             value = args[key]
             if isinstance(value, list) and value:
