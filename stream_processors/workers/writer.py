@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,8 +99,7 @@ class KafkaWriter(Closing):
                 await self._produce(
                     topic, out.key, out.value, None, functools.partial(round_.sent, item)
                 )
-            await self._flush("outputs")
-            await self._reports(round_.reported, len(pending))
+            await self._reports(round_.reported, len(pending), "outputs")
             if round_.failed:
                 delay = _RETRY_BACKOFF[min(attempt, len(_RETRY_BACKOFF) - 1)]
                 log.warning(
@@ -130,22 +130,31 @@ class KafkaWriter(Closing):
             ServiceError: Kafka refused a record (the idempotent producer retries all
                 transient errors itself): the batches it covers must not be acknowledged.
         """
-        await self._flush("changelog")
-        await self._reports(write.reported, write.expected)
+        await self._reports(write.reported, write.expected, "changelog")
         if write.errors:
             raise ServiceError(
                 f"state not written to the changelog {write.topic}: {write.errors[0]}"
             )
 
-    async def _reports(self, reported: list[int], expected: int) -> None:
-        """Wait until ``expected`` delivery reports ran.
+    async def _reports(self, reported: list[int], expected: int, what: str) -> None:
+        """Wait until ``expected`` delivery reports of ours ran, serving librdkafka's queue.
 
-        ``flush`` returns when librdkafka's queue is empty; with two flushes at once the
-        other thread may still be running one of our callbacks, so count them.
+        Not ``flush``: that waits for every record in flight, so a batch's outputs would
+        wait behind a checkpoint's changelog records (and with two flushes at once, the
+        other thread may still be running one of our callbacks when ours returns).
         """
         loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        warned = 0.0
         while reported[0] < expected:
-            await loop.run_in_executor(None, self.producer.poll, 0.01)
+            await loop.run_in_executor(None, self.producer.poll, 0.05)
+            waited = time.monotonic() - started
+            if waited - warned >= 30.0:
+                warned = waited
+                log.warning(
+                    "%d %s records not acknowledged after %.0fs; waiting",
+                    expected - reported[0], what, waited,
+                )  # fmt: skip
 
     async def _produce(
         self, topic: str, key: bytes | None, value: bytes | None, partition: int | None, cb: Any
@@ -161,15 +170,6 @@ class KafkaWriter(Closing):
                 return
             except BufferError:  # librdkafka's queue is full: let it drain
                 await asyncio.get_running_loop().run_in_executor(None, self.producer.flush, 1.0)
-
-    async def _flush(self, what: str) -> None:
-        loop = asyncio.get_running_loop()
-        waited = 0
-        while (remaining := await loop.run_in_executor(None, self.producer.flush, 30.0)) > 0:
-            waited += 30
-            log.warning(
-                "%d %s records not acknowledged after %ds; waiting", remaining, what, waited
-            )
 
     def flush(self, timeout: float = 10.0) -> int:
         """Wait up to ``timeout`` s; the number of records still in flight."""
