@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tooltrail.stream_processors.detection.fields import SESSION_KEY_SLOT
 from tooltrail.stream_processors.detection.matcher import (
     PRUNE_AT,
     Matcher,
@@ -29,6 +30,7 @@ class ThresholdMatcher(Matcher):
         self.needed = int(self.th.value) + (1 if self.th.strict else 0)
         self.measure = self.th.measure
         self.pair = rule.by[1:] if len(rule.by) == 3 else None
+        self.by_session = rule.by[:1] == ("session_id",)
 
     def on_event(  # noqa: PLR0911, PLR0912, PLR0915 (the hot path: helpers inlined on purpose)
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
@@ -106,15 +108,85 @@ class ThresholdMatcher(Matcher):
                 items = self._sum(engine, win, ts, eid, horizon=horizon, value=value)
             if items is None:
                 return
+        self._reached(engine, v, rs=rs, groups=groups, group=group, items=items, out=out)
+
+    def _reached(
+        self,
+        engine: DetectionEngine,
+        v: Mapping[str, Any],
+        *,
+        rs: dict[str, Any],
+        groups: dict[str, Any],
+        group: str,
+        items: list[Any],
+        out: list[Any],
+    ) -> None:
+        """The threshold was reached by ``items`` (oldest first): fire and reset the group."""
         if self.rule.exceptions and self.excepted(v):
             engine.stats["excepted"] += 1
             return
+        ts = v["ts"]
         ids = [i[1] for i in items]
         caps = self.captures_of(v, None)
         caps["count"] = str(len(ids))
         part = [items[0][0], ts, ids, caps, self.ident(v), self.sup_key(v, group)]
         del groups[group]
         self.fire(engine, rs, part, ts, out)
+
+    def handler(self, roles: list[int]) -> Any:
+        """:meth:`_on_count` for a count (most threshold rules), else :meth:`on_event`."""
+        return self._on_count if self.measure == "count" else self.on_event
+
+    def _on_count(  # noqa: PLR0912 (the hot path: helpers inlined on purpose)
+        self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
+    ) -> None:
+        """on_event for ``count``: one more event in its group's window (the hot path)."""
+        key = v[SESSION_KEY_SLOT] if self.by_session else self.key_of(v)
+        pair = self.pair
+        if pair is not None:
+            a = v[pair[0]]
+            b = v[pair[1]]
+            if a is None or b is None:
+                return
+            group = f"{a}\x1f{b}"  # group_fn's two(), inlined
+        else:
+            group_of = self.group_of
+            group = "" if group_of is None else group_of(v)
+            if group is None:
+                return
+        if key is None:
+            return
+        ts = v["ts"]
+        ks = engine._keys.get(key)
+        rs = None if ks is None else ks["r"].get(self.id)
+        if rs is None or ks is None:
+            rs = engine.rule_state(key, self, ts)
+        else:  # engine.rule_state inlined for a key and rule that already have state
+            expires = ts + self.ttl
+            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
+                ks["exp"] = expires
+            ks["last"] = ts
+            engine._dirty.add(key)
+        groups: dict[str, Any] | None = rs.get("g")
+        if groups is None:
+            groups = rs["g"] = {}
+        win: list[Any] | None = groups.get(group)
+        needed = self.needed
+        if win is None:
+            win = groups[group] = [[ts, v["event_id"]]]
+            if len(groups) > rs.get("pn", PRUNE_AT):
+                self._prune(engine, rs, groups, ts - self.within, group)
+            if needed > 1:
+                return
+        else:
+            win.append([ts, v["event_id"]])
+            if len(win) > needed:
+                del win[0]
+            del groups[group]  # latest activity last (see on_event)
+            groups[group] = win
+            if len(win) < needed or win[0][0] < ts - self.within:
+                return
+        self._reached(engine, v, rs=rs, groups=groups, group=group, items=win, out=out)
 
     def _prune(
         self,
