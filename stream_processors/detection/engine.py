@@ -247,7 +247,10 @@ class DetectionEngine:
         else:
             heapq.heappush(self._heap, entry)
         self._buf_dirty.add(session)
-        self._index = None
+        # Only restore() pushes here: keep a built index valid (restoring many buffer keys
+        # would otherwise rebuild it for each one).
+        if self._index is not None:
+            self._index.setdefault(session, []).append(entry)
 
     def _release(self, mark: int, out: list[dict[str, Any]]) -> None:
         queue = self._queue
@@ -486,11 +489,12 @@ class DetectionEngine:
         """Put back what :meth:`snapshot` returned, e.g. from a table after a restart."""
         if key.startswith(BUFFER_PREFIX):
             session = key[len(BUFFER_PREFIX) :]
-            if session in self._sessions_buffered():
+            index = self._sessions_buffered()
+            if session in index:
                 self._queue = deque(e for e in self._queue if e[1] != session)
                 self._heap = [e for e in self._heap if e[1] != session]
                 heapq.heapify(self._heap)
-                self._index = None
+                del index[session]
             for raw in (state or {}).get("events", []):
                 enriched = enriched_from_json(raw)
                 self._push(enriched, event_time_us(enriched["event"]))

@@ -331,3 +331,23 @@ def test_buffer_keys_are_dirty_when_a_later_event_releases_theirs(sp: SimpleName
     assert {"buf:a", "buf:b"} <= engine.dirty_keys()
     assert engine.snapshot("buf:a") is None
     assert engine.snapshot("buf:b") is not None
+
+
+def test_restoring_a_buffer_key_replaces_that_sessions_events(sp: SimpleNamespace) -> None:
+    engine = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=60)
+    denied_a, write_a = sp.enrich_all(
+        [sp.event(1, "login", at=0, outcome="denied", session="a"),
+         sp.event(2, "write_file", at=3, session="a")]
+    )  # fmt: skip
+    denied_b, write_b = sp.enrich_all(
+        [sp.event(1, "login", at=1, outcome="denied", session="b"),
+         sp.event(2, "write_file", at=4, session="b")]
+    )  # fmt: skip
+    engine.process_many([denied_a, denied_b, write_b])
+    other = DetectionEngine(rules=load_rules_text(SEQ), allowed_lateness=60)
+    other.process_many([denied_a, write_a])
+    engine.restore("buf:a", other.snapshot("buf:a"))  # a's buffered events: both now
+    assert len(engine.snapshot("buf:a")["events"]) == 2  # type: ignore[index]
+    assert len(engine.snapshot("buf:b")["events"]) == 2  # type: ignore[index]
+    alerts = engine.flush()
+    assert sorted(a["event_ids"] for a in alerts) == [["a-1", "a-2"], ["b-1", "b-2"]]
