@@ -1,0 +1,86 @@
+"""KafkaWriter: outputs re-sent until delivered, changelog failures refuse the checkpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+import pytest
+
+from tooltrail.errors import ServiceError
+from tooltrail.stream_processors.workers.metrics import ProcessorMetrics
+from tooltrail.stream_processors.workers.pipeline import Output
+from tooltrail.stream_processors.workers.writer import KafkaWriter
+
+
+class FakeProducer:
+    """Queues records; ``poll`` reports them, failing the values listed in ``fail_once``."""
+
+    def __init__(self, fail_once: set[bytes] | None = None, fail_always: bool = False) -> None:
+        self.fail_once = set(fail_once or ())
+        self.fail_always = fail_always
+        self.queue: deque[tuple[str, bytes | None, Any]] = deque()
+        self.delivered: list[tuple[str, bytes | None]] = []
+
+    def produce(self, topic: str, *, key: Any, value: Any, on_delivery: Any, **kw: Any) -> None:
+        self.queue.append((topic, value, on_delivery))
+
+    def poll(self, timeout: float) -> int:
+        served = 0
+        while self.queue:
+            topic, value, cb = self.queue.popleft()
+            if self.fail_always or value in self.fail_once:
+                self.fail_once.discard(value)
+                cb("broker said no", None)
+            else:
+                self.delivered.append((topic, value))
+                cb(None, None)
+            served += 1
+        return served
+
+    def flush(self, timeout: float = 0) -> int:
+        self.poll(0)
+        return 0
+
+
+def writer_with(producer: FakeProducer) -> tuple[KafkaWriter, ProcessorMetrics]:
+    metrics = ProcessorMetrics()
+    writer = KafkaWriter(bootstrap_servers="127.0.0.1:1", metrics=metrics)
+    writer.producer = producer
+    return writer, metrics
+
+
+def test_failed_outputs_are_sent_again_until_delivered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tooltrail.stream_processors.workers.writer._RETRY_BACKOFF", (0.0,))
+    producer = FakeProducer(fail_once={b"b", b"c"})
+    writer, metrics = writer_with(producer)
+    outputs = [("enriched", Output(b"k", v)) for v in (b"a", b"b", b"c")]
+    asyncio.run(writer.deliver(outputs))
+    assert sorted(v for _, v in producer.delivered) == [b"a", b"b", b"c"]
+    assert metrics.send_retries._value.get() == 2
+
+
+def test_a_refused_changelog_record_fails_the_checkpoint() -> None:
+    writer, _ = writer_with(FakeProducer(fail_always=True))
+
+    async def run() -> None:
+        write = await writer.send_changelog("state-changelog", [(0, b"k", b"v"), (0, b"j", None)])
+        await writer.settle(write)
+
+    with pytest.raises(ServiceError, match="state-changelog"):
+        asyncio.run(run())
+
+
+def test_settle_waits_for_every_report_of_its_own_records() -> None:
+    producer = FakeProducer()
+    writer, _ = writer_with(producer)
+
+    async def run() -> int:
+        write = await writer.send_changelog("log", [(1, b"k%d" % i, b"v") for i in range(5)])
+        assert write.reported[0] == 0  # handed over, not yet answered
+        await writer.settle(write)
+        return write.reported[0]
+
+    assert asyncio.run(run()) == 5
+    assert len(producer.delivered) == 5
