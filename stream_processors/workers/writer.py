@@ -94,11 +94,14 @@ class KafkaWriter(Closing):
         attempt = 0
         while pending:
             round_ = _Round()
+            produce, sent = self.producer.produce, round_.sent
             for item in pending:
                 topic, out = item
-                await self._produce(
-                    topic, out.key, out.value, None, functools.partial(round_.sent, item)
-                )
+                report = functools.partial(sent, item)
+                try:  # the common case without a coroutine per record
+                    produce(topic, key=out.key, value=out.value, on_delivery=report)
+                except BufferError:
+                    await self._produce(topic, out.key, out.value, None, report)
             await self._reports(round_.reported, len(pending), "outputs")
             if round_.failed:
                 delay = _RETRY_BACKOFF[min(attempt, len(_RETRY_BACKOFF) - 1)]
