@@ -17,13 +17,19 @@ from tooltrail.stream_processors.workers.writer import KafkaWriter
 class FakeProducer:
     """Queues records; ``poll`` reports them, failing the values listed in ``fail_once``."""
 
-    def __init__(self, fail_once: set[bytes] | None = None, fail_always: bool = False) -> None:
+    def __init__(
+        self, fail_once: set[bytes] | None = None, fail_always: bool = False, full: int = 0
+    ) -> None:
+        self.full = full  # this many produce calls find the queue full first
         self.fail_once = set(fail_once or ())
         self.fail_always = fail_always
         self.queue: deque[tuple[str, bytes | None, Any]] = deque()
         self.delivered: list[tuple[str, bytes | None]] = []
 
     def produce(self, topic: str, *, key: Any, value: Any, on_delivery: Any, **kw: Any) -> None:
+        if self.full:
+            self.full -= 1
+            raise BufferError("Local: Queue full")
         self.queue.append((topic, value, on_delivery))
 
     def poll(self, timeout: float) -> int:
@@ -84,3 +90,12 @@ def test_settle_waits_for_every_report_of_its_own_records() -> None:
 
     assert asyncio.run(run()) == 5
     assert len(producer.delivered) == 5
+
+
+def test_a_full_local_queue_is_drained_and_the_record_sent_again() -> None:
+    producer = FakeProducer(full=2)
+    writer, _ = writer_with(producer)
+    outputs = [("alerts", Output(None, v)) for v in (b"x", b"y")]
+    asyncio.run(writer.deliver(outputs))
+    assert [v for _, v in producer.delivered] == [b"x", b"y"]
+    assert producer.full == 0
