@@ -120,6 +120,7 @@ class Decoder:
         self.registry = registry
         self._by_id: dict[int, AvroSchema] = {}
         self._reader_cache: dict[bytes, dict[str, Any] | None] = {}
+        self._fast: dict[bytes, tuple[AvroSchema, Reader]] = {}  # fingerprint -> reader
 
     def __call__(self, data: bytes, ctx: object = None) -> dict[str, Any]:
         return self.decode(data).record
@@ -133,6 +134,15 @@ class Decoder:
         """
         if not data:
             raise DecodeError("truncated", "empty payload: no magic byte")
+        if resolve and data[:2] == SINGLE_OBJECT_MAGIC:  # the hot path: a known writer
+            fast = self._fast.get(data[2:_SINGLE_OBJECT_HEADER_LEN])
+            if fast is not None:
+                writer, compiled = fast
+                record = self._read_compiled(
+                    compiled, writer, data if data.__class__ is bytes else bytes(data),
+                    _SINGLE_OBJECT_HEADER_LEN,
+                )  # fmt: skip
+                return Decoded(record, writer, "single_object")
         first = data[0]
         if first == CONFLUENT_MAGIC:
             if len(data) < _CONFLUENT_HEADER.size:
@@ -217,6 +227,8 @@ class Decoder:
             reader = None
         compiled = self._compiled(writer) if reader is None else None
         if compiled is not None:
+            if resolve:  # the writer is the reader: later records take the hot path
+                self._fast[writer.fingerprint] = (writer, compiled)
             return self._read_compiled(compiled, writer, bytes(data), start)
         body = BytesIO(data)
         body.seek(start)
