@@ -43,7 +43,9 @@ class SpoolFeed:
     _backlog: bool
     _broker_down: bool
     _cursor: RecordRef | None
-    _handoff: collections.deque[tuple[RecordRef, bytes, dict[str, Any]]]
+    _handoff: collections.deque[tuple[RecordRef, bytes, Any]]
+    _handed: int
+    _gen: list[RecordRef]
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
 
@@ -69,18 +71,20 @@ class SpoolFeed:
             if not self._backlog:  # in backlog, the replay reads it from the spool
                 self._handoff.append((ref, key, event))
                 if len(self._handoff) > self.replay_max_inflight:
-                    self._handoff_locked(self.replay_batch)  # poll thread behind: help it
+                    # The poll thread is far behind: the records wait in the spool (where
+                    # they are already) instead of in memory; the replay sends them.
+                    self._enter_backlog("handoff_full")
         return True
 
     def _handoff_locked(self, limit: int) -> int:
         """Encode and produce up to ``limit`` handed-off records, oldest first (``_lock`` held)."""
-        queue, moved = self._handoff, 0
+        queue, moved, gen = self._handoff, 0, self._gen
         encode, produce, topic = self.serializer, self._producer.produce, self.topic
         deliver = self._on_delivery
         while queue and moved < limit and not self._backlog:
             ref, key, event = queue[0]
             try:
-                value = encode(event, None)
+                value = event if event.__class__ is bytes else encode(event, None)
             except Exception:
                 queue.popleft()
                 self.metrics.dropped("encode_error")
@@ -95,7 +99,9 @@ class SpoolFeed:
                 break
             queue.popleft()
             self._cursor = ref
+            gen.append(ref)
             moved += 1
+        self._handed += moved
         return moved
 
     def _handoff_step(self) -> None:
@@ -109,15 +115,21 @@ class SpoolFeed:
             moved += done
 
     def _replay_step(self) -> bool:
-        """Hand up to ``replay_batch`` spooled records over; False when nothing could move."""
+        """Hand up to ``replay_batch`` spooled records over; False when nothing could move.
+
+        One generation at a time (see ``KafkaPublisher._settle``): records are handed over
+        only when the previous ones are acknowledged, and the backlog ends only then.
+        """
         assert self.spool is not None
+        if self._gen:
+            return False
         moved = 0
         with self._lock:
             while moved < self.replay_batch and len(self._producer) < self.replay_max_inflight:
                 item = self._replay_head or self._next_pending()
                 self._replay_head = None
                 if item is None:
-                    if not self._broker_down:
+                    if not self._broker_down and not self._gen:
                         self._backlog = False
                         log.info("tooltrail: spool replay caught up")
                     break
@@ -141,8 +153,11 @@ class SpoolFeed:
                     self._replay_head = item
                     break
                 self._cursor = ref
-                self.metrics.replayed.inc()
+                self._gen.append(ref)
                 moved += 1
+            self._handed += moved
+        if moved:
+            self.metrics.replayed.inc(moved)
         return moved > 0
 
     def _next_pending(self) -> tuple[RecordRef, bytes, bytes] | None:

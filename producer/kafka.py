@@ -19,8 +19,9 @@ Durability modes:
   of the segment file (``segment.py``): the record belongs to the OS when the copy is
   done, as with a returned ``write(2)``, without a system call or a GIL release per event.
   The poll thread then encodes the event and hands it to librdkafka (``feed.py``), in
-  spool order; the spool marks it delivered on its delivery report (acknowledgements are
-  written in batches by the poll thread).
+  spool order, one generation at a time: when librdkafka's queue is empty again, every
+  record of the generation that did not report a failure is acknowledged in the spool
+  (librdkafka reports failures only, ``delivery.report.only.error``; see ``_settle``).
   Guarantee: a process killed at any moment (``kill -9``) loses no event whose
   ``publish`` returned; the next process replays every record not acknowledged
   (at-least-once: a record delivered just before the kill may arrive twice, with the same
@@ -156,6 +157,11 @@ class KafkaPublisher(SpoolFeed, Closing):
             "error_cb": self._on_error,
         }
         config.update(producer_config or {})
+        # Successes are not reported one by one (a Python callback per message cost about as
+        # much as the produce call itself): they are inferred from counts (_settle), and
+        # spooled records are acknowledged by generations (see _settle). Only failures call
+        # back, so this is not left to producer_config.
+        config["delivery.report.only.error"] = True
         self._producer = Producer(config)
         self._lock = threading.Lock()
         self._backlog = self.spool is not None and self.spool.pending > 0
@@ -166,16 +172,21 @@ class KafkaPublisher(SpoolFeed, Closing):
         self._replay_head: tuple[RecordRef, bytes, bytes] | None = None
         self._deliver_plain = functools.partial(self._on_delivery, None)
         # disk mode: records spooled by the caller, handed to librdkafka by the poll thread
-        # (see publish); guarded by _lock, cleared when the backlog takes over.
-        self._handoff: collections.deque[tuple[RecordRef, bytes, dict[str, Any]]] = (
-            collections.deque()
-        )
+        # (see publish): (ref, key, event dict to encode, or bytes already encoded); guarded
+        # by _lock, cleared when the backlog takes over.
+        self._handoff: collections.deque[tuple[RecordRef, bytes, Any]] = collections.deque()
         self._stop = threading.Event()
         self.closed = False
-        # Successful delivery reports only queue their record here (deque.append is atomic:
-        # callbacks may run in the poll thread and in a flush() caller at once); the poll
-        # thread counts them and acknowledges them in the spool in batches (_settle).
-        self._delivered: collections.deque[RecordRef | None] = collections.deque()
+        # Delivery accounting without a callback per success (see _settle): records handed
+        # to librdkafka (under _lock), failure reports, and the spooled records handed over
+        # since librdkafka's queue was last empty (the open "generation", under _lock) with
+        # those of them that failed.
+        self._handed = 0
+        self._failed = 0
+        self._counted = 0  # successes already added to metrics.produced
+        self._gen: list[RecordRef] = []
+        self._gen_failed: set[RecordRef] = set()
+        self._settle_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="tooltrail-producer", daemon=True)
         self._thread.start()
         self._atexit = _closer(weakref.ref(self))
@@ -225,30 +236,21 @@ class KafkaPublisher(SpoolFeed, Closing):
             return False
         spool = self.spool
         with self._lock:
-            if self._handoff:  # records spooled earlier go to librdkafka first (order)
-                self._handoff_locked(len(self._handoff))
             ref = None
             if spool is not None and (durable or self.durability == "disk"):
                 ref = spool.append(key, value, sync=durable)
-                if ref is None and durable:
+                if ref is None:
                     self.metrics.dropped("spool_full")
                     return False
-            if not self._backlog:
-                try:
-                    self._producer.produce(
-                        self.topic,
-                        value,
-                        key,
-                        on_delivery=self._deliver_plain
-                        if ref is None
-                        else functools.partial(self._on_delivery, ref),
-                    )
-                except BufferError:
-                    self._enter_backlog("queue_full")
-                else:
-                    if ref is not None:
-                        self._cursor = ref
+                if self.durability == "disk":
+                    # produced by the poll thread, after what was spooled before it (order)
+                    if not self._backlog:
+                        self._handoff.append((ref, key, value))
                     return True
+            if self._handoff:  # records spooled earlier go to librdkafka first (order)
+                self._handoff_locked(len(self._handoff))
+            if not self._backlog and self._produce_locked(key, value, ref):
+                return True
             if ref is not None:
                 return True
             if spool is not None:
@@ -259,6 +261,26 @@ class KafkaPublisher(SpoolFeed, Closing):
                 return False
             self.metrics.dropped("queue_full")
             return False
+
+    def _produce_locked(self, key: bytes, value: bytes, ref: RecordRef | None) -> bool:
+        """Memory mode: one record to librdkafka; False (and backlog) when its queue is full."""
+        try:
+            self._producer.produce(
+                self.topic,
+                value,
+                key,
+                on_delivery=self._deliver_plain
+                if ref is None
+                else functools.partial(self._on_delivery, ref),
+            )
+        except BufferError:
+            self._enter_backlog("queue_full")
+            return False
+        self._handed += 1
+        if ref is not None:
+            self._cursor = ref
+            self._gen.append(ref)
+        return True
 
     def _enter_backlog(self, why: str) -> None:
         if self._backlog or self.spool is None:
@@ -285,9 +307,13 @@ class KafkaPublisher(SpoolFeed, Closing):
             log.debug("tooltrail: Kafka: %s", err)
 
     def _on_delivery(self, ref: RecordRef | None, err: Any, msg: Any) -> None:
+        """A failed delivery (successes are not reported: ``delivery.report.only.error``)."""
         if err is None:
-            self._delivered.append(ref)  # counted and acknowledged by _settle
-            return
+            return  # counted by _settle
+        with self._settle_lock:  # callbacks may run in the poll thread and a flush() caller
+            self._failed += 1
+            if ref is not None:
+                self._gen_failed.add(ref)
         name = err.name()
         if name in _PERMANENT:
             self.metrics.dropped(name.lower().lstrip("_"))
@@ -311,7 +337,7 @@ class KafkaPublisher(SpoolFeed, Closing):
         while not self._stop.is_set():
             try:
                 idle = 0.05
-                if self._handoff:
+                if self._handoff and not self._gen:  # one generation at a time (_settle)
                     self._handoff_step()
                     active = time.monotonic()
                 if active and time.monotonic() - active < 0.1:
@@ -328,21 +354,33 @@ class KafkaPublisher(SpoolFeed, Closing):
                 self._stop.wait(0.1)
 
     def _settle(self) -> None:
-        """Count the delivered records and acknowledge them in the spool, in one batch."""
-        delivered = self._delivered
-        if not delivered:
+        """Count the delivered records; acknowledge the open generation once it is through.
+
+        With ``message.timeout.ms=0`` a record leaves librdkafka's queue only delivered or
+        reported failed, and failures call back before they leave it. So: delivered =
+        handed over - failed - still queued (read in that order, a race can only undercount,
+        and the next call catches up); and when the queue is empty, every spooled record of
+        the open generation that did not fail is delivered. The poll thread hands spooled
+        records over one generation at a time, so the queue does empty between them.
+        """
+        handed = self._handed
+        inflight = len(self._producer)
+        with self._settle_lock:
+            delivered = handed - inflight - self._failed
+            if delivered > self._counted:
+                self.metrics.produced.inc(delivered - self._counted)
+                self._counted = delivered
+                self._broker_down = False
+        if not self._gen or inflight:
             return
-        refs: list[RecordRef | None] = []
-        pop = delivered.popleft
-        try:  # a flush() caller may be settling at the same time
-            for _ in range(len(delivered)):
-                refs.append(pop())
-        except IndexError:
-            pass
-        self._broker_down = False
-        self.metrics.produced.inc(len(refs))
-        if self.spool is not None:
-            self.spool.ack_many([r for r in refs if r is not None])
+        acked: list[RecordRef] = []
+        with self._lock:  # records join the generation under _lock, when produced
+            if not len(self._producer):  # nothing in flight: no failure can still call back
+                gen, self._gen = self._gen, []
+                failed, self._gen_failed = self._gen_failed, set()
+                acked = [r for r in gen if r not in failed] if failed else gen
+        if acked and self.spool is not None:
+            self.spool.ack_many(acked)
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import pytest
 from tooltrail.producer import Auditor, Redactor, verify, wrap
 from tooltrail.producer.kafka import KafkaPublisher
 from tooltrail.producer.signing import HmacKey
+from tooltrail.producer.spool import Spool
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
 from producer_helpers.consume import consume_all
@@ -67,6 +68,10 @@ def test_consumed_back_intact_and_in_order_per_session(
     assert auditor.flush(30) == 0
     auditor.close()
     assert pub.metrics.produced._value.get() == len(pub.sent) == 4 * (150 + 3 + 2)
+    if mode == "disk":  # every spooled record was acknowledged (successes are not reported)
+        spool = Spool(directory=tmp_path)
+        assert spool.pending == 0
+        spool.close()
 
     where: list[int] = []
     got = consume_all(kafka_bootstrap, topic, expect=len(pub.sent), partitions=where)
