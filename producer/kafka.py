@@ -127,6 +127,7 @@ class KafkaPublisher(SpoolFeed, Closing):
         self.serializer = serializer
         self.topic = topic
         self.durability = durability
+        self._memory = durability == "memory"
         self.metrics = metrics if metrics is not None else ProducerMetrics()
         self.replay_batch = replay_batch
         self.replay_max_inflight = replay_max_inflight
@@ -225,7 +226,19 @@ class KafkaPublisher(SpoolFeed, Closing):
             self.metrics.dropped("encode_error")
             log.exception("tooltrail: event %s does not encode", event.get("event_id"))
             return False
-        return self.publish_bytes(event["session_id"].encode(), value, durable=durable)
+        key = event["session_id"].encode()
+        if not durable and self._memory:
+            # memory mode's common case, straight to librdkafka (publish_bytes otherwise)
+            with self._lock:
+                if not (self._backlog or self.closed or self._handoff):
+                    try:
+                        self._producer.produce(self.topic, value, key, -1, self._deliver_plain)
+                    except BufferError:
+                        self._enter_backlog("queue_full")
+                    else:
+                        self._handed += 1
+                        return True
+        return self.publish_bytes(key, value, durable=durable)
 
     def publish_bytes(  # noqa: PLR0911 - each way an event can end is its own return
         self, key: bytes, value: bytes, *, durable: bool = False

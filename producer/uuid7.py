@@ -19,8 +19,28 @@ _prefix = ""  # "tttttttt-tttt-7" of _last_ms: formatted once per millisecond, n
 # child, so parent and child never share a stream) is several times cheaper than urandom.
 _rng = random.Random(os.urandom(16))
 _bits = _rng.getrandbits
-os.register_at_fork(after_in_child=lambda: _rng.seed(os.urandom(16)))
 _time_ns = time.time_ns
+_HEX3 = [f"{i:03x}" for i in range(4096)]  # rand_a as text
+# The random tails ("-vxxx-xxxxxxxxxxxx": the variant 0b10 and 62 random bits) are made 512
+# at a time from one big random number formatted once, then popped (list.pop is atomic).
+_TAILS = 512
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+_tails: list[str] = []
+
+
+def _refill() -> None:
+    h = f"{_bits(64 * _TAILS):0{16 * _TAILS}x}"
+    v = _VARIANT
+    _tails.extend(f"-{v[h[i]]}{h[i + 1 : i + 4]}-{h[i + 4 : i + 16]}" for i in range(0, len(h), 16))
+
+
+def _after_fork() -> None:
+    _rng.seed(os.urandom(16))
+    _tails.clear()  # the parent's tails are the parent's
+
+
+os.register_at_fork(after_in_child=_after_fork)
+_pop = _tails.pop
 
 
 def _ms_prefix(ms: int) -> str:
@@ -44,9 +64,12 @@ def uuid7() -> str:
                 _counter = 0
                 _prefix = _ms_prefix(_last_ms)
         rand_a, prefix = _counter, _prefix
-    rand_b = _bits(62)
-    # variant 0b10 in the top bits of the 4th group, then 62 random bits
-    return f"{prefix}{rand_a:03x}-{(rand_b >> 48) | 0x8000:04x}-{rand_b & 0xFFFFFFFFFFFF:012x}"
+    try:
+        tail = _pop()
+    except IndexError:
+        _refill()
+        tail = _pop()
+    return prefix + _HEX3[rand_a] + tail
 
 
 def uuid7_time_ms(value: str) -> int:
