@@ -122,6 +122,10 @@ class Decoder:
         self._reader_cache: dict[bytes, dict[str, Any] | None] = {}
         self._fast: dict[bytes, tuple[AvroSchema, Reader]] = {}  # fingerprint -> reader
 
+    def warm_up(self, name: str) -> None:
+        """Compile the reader of the current ``name`` schema ahead of its first record."""
+        self._compiled(self.schemas.current(name))
+
     def __call__(self, data: bytes, ctx: object = None) -> dict[str, Any]:
         return self.decode(data).record
 

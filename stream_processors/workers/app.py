@@ -165,6 +165,7 @@ class ProcessorsApp:
             await faust_on_stop()
 
         self.app.on_stop = on_stop  # type: ignore[method-assign]
+        self.app.task(self._warm_up)
         self._add_views()
         self.metrics.set_lag_source(self._lag)
 
@@ -220,6 +221,22 @@ class ProcessorsApp:
         self.metrics.observe(result)
         self.batches_done += 1
         return result
+
+    async def _warm_up(self, *args: Any) -> None:
+        """Pay the one-time costs at start, not on the first records (latency after a
+        start or a rebalance): broker connections and topic metadata, the compiled Avro
+        reader, the rule pack."""
+        self.pipeline.warm_up()
+        PartitionRuntime(config=self.analysis, load_chain=lambda session_id: None)
+        topics = self.config.topics
+        await self._writer().connect(
+            [
+                topics.enriched,
+                topics.alerts,
+                topics.deadletter,
+                self.state.changelog_topic.get_topic_name(),
+            ]
+        )
 
     async def _heartbeat(self, *args: Any) -> None:
         """Let idle partitions release buffered alerts (see PartitionRuntime.heartbeat)."""

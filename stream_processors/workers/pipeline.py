@@ -122,6 +122,10 @@ class Pipeline:
         self._enc_alert = single_object_serializer(ALERT)
         self._enc_dead = single_object_serializer(DEAD_LETTER)
 
+    def warm_up(self) -> None:
+        """Compile the reader of the current ToolCallEvent schema now, not on a record."""
+        self.decoder.warm_up(TOOL_CALL_EVENT)
+
     def process(
         self,
         records: Iterable[RawRecord],

@@ -174,6 +174,21 @@ class KafkaWriter(Closing):
             except BufferError:  # librdkafka's queue is full: let it drain
                 await asyncio.get_running_loop().run_in_executor(None, self.producer.flush, 1.0)
 
+    async def connect(self, topics: Sequence[str], timeout: float = 10.0) -> None:
+        """Open the connections and fetch the metadata of ``topics`` ahead of the first send.
+
+        The first send otherwise pays for them (about half a second here) on the first
+        batch a worker handles.
+        """
+        loop = asyncio.get_running_loop()
+        for topic in topics:
+            try:
+                await loop.run_in_executor(
+                    None, functools.partial(self.producer.list_topics, topic, timeout=timeout)
+                )
+            except Exception as exc:  # the broker may be slow to answer: sending will wait
+                log.warning("no metadata for %s yet: %r", topic, exc)
+
     def flush(self, timeout: float = 10.0) -> int:
         """Wait up to ``timeout`` s; the number of records still in flight."""
         remaining: int = self.producer.flush(timeout)
