@@ -49,7 +49,7 @@ from tooltrail.topics import admin_client
 
 LOG = logging.getLogger("tooltrail.bench.processors")
 PARTITIONS = 4
-THROUGHPUT_EVENTS = 30_000
+THROUGHPUT_EVENTS = 60_000
 RATES = (5_000, 1_000)
 RATE_SECONDS = 8.0
 ENCODE = single_object_serializer(TOOL_CALL_EVENT)
