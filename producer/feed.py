@@ -21,9 +21,9 @@ from tooltrail.producer.spool import RecordRef, Spool
 from tooltrail.producer.spooled import wire_bytes
 
 log = logging.getLogger("tooltrail.producer.kafka")
-# Handed-off records encoded and produced per hold of the publisher lock (a caller that
-# wants the lock meanwhile waits for one chunk at most), and per poll-thread wake-up.
-HANDOFF_CHUNK = 64
+# Handed-off records taken, or produced, per hold of the publisher lock (a caller that wants
+# the lock meanwhile waits for one chunk at most), and encoded ahead per poll-thread wake-up.
+HANDOFF_CHUNK = 128
 HANDOFF_STEP = 4096
 
 
@@ -46,6 +46,10 @@ class SpoolFeed:
     _handoff: collections.deque[tuple[RecordRef, bytes, Any]]
     _handed: int
     _gen: list[RecordRef]
+    _ready: list[tuple[RecordRef, bytes, bytes]]
+    _ready_epoch: int
+    _epoch: int
+    _transit: int
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
 
@@ -77,20 +81,19 @@ class SpoolFeed:
         return True
 
     def _handoff_locked(self, limit: int) -> int:
-        """Encode and produce up to ``limit`` handed-off records, oldest first (``_lock`` held)."""
+        """Encode and produce up to ``limit`` handed-off records, oldest first (``_lock`` held).
+
+        Only for a caller while the poll thread holds nothing in transit (memory mode)."""
         queue, moved, gen = self._handoff, 0, self._gen
         encode, produce, topic = self.serializer, self._producer.produce, self.topic
         deliver = self._on_delivery
-        while queue and moved < limit and not self._backlog:
+        while queue and moved < limit and not self._backlog and not self._ready:
             ref, key, event = queue[0]
             try:
                 value = event if event.__class__ is bytes else encode(event, None)
             except Exception:
                 queue.popleft()
-                self.metrics.dropped("encode_error")
-                log.exception("tooltrail: event %s does not encode", event.get("event_id"))
-                if self.spool is not None:
-                    self.spool.ack(ref)
+                self._encode_failed(ref, event)
                 continue
             try:
                 produce(topic, value, key, on_delivery=functools.partial(deliver, ref))
@@ -104,15 +107,65 @@ class SpoolFeed:
         self._handed += moved
         return moved
 
+    def _encode_failed(self, ref: RecordRef, event: Any) -> None:
+        self.metrics.dropped("encode_error")
+        log.exception("tooltrail: event %s does not encode", event.get("event_id"))
+        if self.spool is not None:
+            self.spool.ack(ref)
+
     def _handoff_step(self) -> None:
-        """Poll thread: hand over what is waiting, one lock hold per chunk."""
-        moved = 0
-        while self._handoff and moved < HANDOFF_STEP and not self._backlog:
+        """Poll thread: encode what waits (outside the lock, so callers spooling meanwhile
+        never wait for an encoding), then produce it once the previous generation is
+        through (``KafkaPublisher._settle``), a chunk per hold of the lock."""
+        ready, encode = self._ready, self.serializer
+        while len(ready) < HANDOFF_STEP:
             with self._lock:
-                done = self._handoff_locked(HANDOFF_CHUNK)
-            if not done:
-                return
-            moved += done
+                if ready and (self._backlog or self._epoch != self._ready_epoch):
+                    self._transit -= len(ready)  # void: the replay sends them, in order
+                    ready.clear()
+                queue = self._handoff
+                n = min(HANDOFF_CHUNK, len(queue))
+                if self._backlog or not n:
+                    break
+                if not ready:
+                    self._ready_epoch = self._epoch
+                batch = [queue.popleft() for _ in range(n)]
+                self._transit += n
+            for ref, key, event in batch:
+                try:
+                    value = event if event.__class__ is bytes else encode(event, None)
+                except Exception:
+                    self._encode_failed(ref, event)
+                    self._transit -= 1
+                    continue
+                ready.append((ref, key, value))
+        if not ready or self._gen:
+            return
+        produce, topic, gen = self._producer.produce, self.topic, self._gen
+        deliver = self._on_delivery
+        done = 0
+        while done < len(ready):
+            with self._lock:
+                if self._backlog or self._epoch != self._ready_epoch:
+                    break  # spooled after _cursor: the replay sends them, in order
+                end = min(done + HANDOFF_CHUNK, len(ready))
+                moved = 0
+                try:
+                    for i in range(done, end):
+                        ref, key, value = ready[i]
+                        produce(topic, value, key, on_delivery=functools.partial(deliver, ref))
+                        self._cursor = ref
+                        gen.append(ref)
+                        moved += 1
+                except BufferError:
+                    self._enter_backlog("queue_full")
+                self._handed += moved
+                self._transit -= moved
+                done += moved
+        with self._lock:
+            if done < len(ready):  # dropped for the replay
+                self._transit -= len(ready) - done
+            ready.clear()
 
     def _replay_step(self) -> bool:
         """Hand up to ``replay_batch`` spooled records over; False when nothing could move.

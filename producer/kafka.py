@@ -176,6 +176,11 @@ class KafkaPublisher(SpoolFeed, Closing):
         # (see publish): (ref, key, event dict to encode, or bytes already encoded); guarded
         # by _lock, cleared when the backlog takes over.
         self._handoff: collections.deque[tuple[RecordRef, bytes, Any]] = collections.deque()
+        # The poll thread's records taken off the handoff and encoded, not yet produced
+        # (_handoff_step); the epoch counts switches to the backlog, which void them.
+        self._ready: list[tuple[RecordRef, bytes, bytes]] = []
+        self._ready_epoch = self._epoch = 0
+        self._transit = 0  # records taken off the handoff and not yet produced
         self._stop = threading.Event()
         self.closed = False
         # Delivery accounting without a callback per success (see _settle): records handed
@@ -300,6 +305,7 @@ class KafkaPublisher(SpoolFeed, Closing):
             return
         log.warning("tooltrail: spooling events to disk (%s)", why)
         self._backlog = True
+        self._epoch += 1  # what the poll thread holds encoded is void: the replay sends it
         self._handoff.clear()  # spooled after _cursor: the replay hands them over, in order
         self._replay_iter = None
         if self.durability == "memory":
@@ -350,7 +356,7 @@ class KafkaPublisher(SpoolFeed, Closing):
         while not self._stop.is_set():
             try:
                 idle = 0.05
-                if self._handoff and not self._gen:  # one generation at a time (_settle)
+                if self._handoff or self._ready:
                     self._handoff_step()
                     active = time.monotonic()
                 if active and time.monotonic() - active < 0.1:
@@ -399,7 +405,7 @@ class KafkaPublisher(SpoolFeed, Closing):
 
     def pending(self) -> int:
         """Records not yet acknowledged by the broker (librdkafka queue + unsent backlog)."""
-        queued = len(self._producer) + len(self._handoff)
+        queued = len(self._producer) + len(self._handoff) + self._transit
         if self._backlog and self.spool is not None:
             return max(queued, self.spool.pending)
         return queued
@@ -407,15 +413,15 @@ class KafkaPublisher(SpoolFeed, Closing):
     def flush(self, timeout: float = 10.0) -> int:
         """Wait up to ``timeout`` s for delivery of everything published; returns what is left."""
         deadline = time.monotonic() + timeout
-        if self._handoff:
-            with self._lock:
-                self._handoff_locked(len(self._handoff))
         while True:
             left = self.pending()
             remaining = deadline - time.monotonic()
             if left == 0 or remaining <= 0:
                 break
-            self._producer.flush(min(0.1, remaining))
+            if len(self._producer):
+                self._producer.flush(min(0.1, remaining))
+            else:  # the poll thread is handing records over (disk mode)
+                self._stop.wait(min(0.001, remaining))
         self._settle()
         if self.spool is not None:
             self.spool.flush_acks()
