@@ -141,13 +141,14 @@ class SpoolFeed:
                 ready.append((ref, key, value))
         if not ready or self._gen:
             return
-        produce, topic, gen = self._producer.produce, self.topic, self._gen
+        produce, topic = self._producer.produce, self.topic
         deliver = self._on_delivery
         done = 0
         while done < len(ready):
             with self._lock:
                 if self._backlog or self._epoch != self._ready_epoch:
                     break  # spooled after _cursor: the replay sends them, in order
+                gen = self._gen  # (a flush() caller's _settle may have closed the last one)
                 end = min(done + HANDOFF_CHUNK, len(ready))
                 moved = 0
                 try:
