@@ -41,6 +41,11 @@ class ProcessorSettings(BaseSettings):
     max_record_bytes: int = Field(default=1_048_576, ge=1)
     session_timeout: float = Field(default=10.0, ge=6.0)
     allowed_lateness: float = Field(default=0.25, ge=0)
+    closed_chain_retention: float = Field(
+        default=86_400.0,
+        ge=0,
+        description="Seconds a closed session's chain state is kept (late appends are flagged).",
+    )
     rules: list[Path] | None = None
     catalog: Path | None = None
     internal_domains: list[str] = Field(default_factory=list)
@@ -96,6 +101,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[ProcessorConf
         catalog=load_catalog(ps.catalog) if ps.catalog else None,
         internal_domains=tuple(ps.internal_domains),
         allowed_lateness=ps.allowed_lateness,
+        closed_chain_retention=ps.closed_chain_retention,
     )
     return config, analysis
 

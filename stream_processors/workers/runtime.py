@@ -70,6 +70,12 @@ class AnalysisConfig:
         allowed_lateness: seconds an event may trail the newest one and still be applied in
             order; alerts wait about this long. An idle partition advances on the wall clock.
         chain_window: seqs per session remembered for fork and duplicate checks.
+        closed_chain_retention: seconds (of event time) a closed session's chain state is
+            kept after its ``session_end``, so that an event appended later is reported as
+            such (``integrity.after_close``). Then the state is deleted, keeping the table
+            bounded; an event of that session arriving later still raises an integrity
+            alert, as for a session seen mid-way (``integrity.gap``: seqs before it
+            missing).
     """
 
     rules: tuple[Rule, ...] | None = None
@@ -77,6 +83,7 @@ class AnalysisConfig:
     internal_domains: tuple[str, ...] = ()
     allowed_lateness: float = 0.25
     chain_window: int = 32
+    closed_chain_retention: float = 86_400.0
 
 
 def event_time(event: Record) -> datetime:
@@ -154,6 +161,9 @@ class PartitionRuntime:
         self._chains: dict[str, SessionVerifier] = {}
         self._dirty_chains: set[str] = set()
         self._ended: set[str] = set()
+        # sessions closed, by the minute (epoch) of their end: "z/<minute>" in the table
+        self._closed: dict[int, list[str]] = {}
+        self._dirty_closed: set[int] = set()
 
     # -- state --------------------------------------------------------------------------
 
@@ -191,7 +201,13 @@ class PartitionRuntime:
 
     def _restore_key(self, key: str, raw: bytes | None) -> None:
         state = None if raw is None else orjson.loads(raw)
-        if key.startswith("e/"):
+        if key.startswith("z/"):
+            minute = int(key[2:])
+            if state is None:
+                self._closed.pop(minute, None)
+            else:
+                self._closed[minute] = list(state)
+        elif key.startswith("e/"):
             self.enricher.restore(key[2:], state)
         elif key.startswith("d/"):
             self.engine.restore(key[2:], state)
@@ -211,6 +227,7 @@ class PartitionRuntime:
         for sid in self._ended:
             self._chains.pop(sid, None)
         self._ended.clear()
+        self._drain_closed(out)
         if len(self._chains) > self.max_cached_chains:
             for sid in list(self._chains)[: len(self._chains) - self.max_cached_chains]:
                 del self._chains[sid]
@@ -218,6 +235,21 @@ class PartitionRuntime:
             return {}
         self._saved_offset = self.last_offset
         return {**self._batch_record(out), **out}
+
+    def _drain_closed(self, out: dict[str, bytes | None]) -> None:
+        """Delete the chain state of sessions closed longer ago than the retention."""
+        if self._closed and self.max_event_time is not None:
+            horizon = self.max_event_time.timestamp() - self.config.closed_chain_retention
+            for minute in [m for m in self._closed if (m + 1) * 60 <= horizon]:
+                for sid in self._closed.pop(minute):
+                    out[f"c/{sid}"] = None
+                    self._chains.pop(sid, None)
+                    self._chain_overlay.pop(sid, None)
+                out[f"z/{minute}"] = None
+                self._dirty_closed.discard(minute)
+        for minute in self._dirty_closed:
+            out[f"z/{minute}"] = orjson.dumps(self._closed[minute])
+        self._dirty_closed.clear()
 
     def _batch_record(self, changes: dict[str, bytes | None]) -> dict[str, bytes | None]:
         """Chunks of ``changes`` then the header: keys and values to write first, in order."""
@@ -259,6 +291,9 @@ class PartitionRuntime:
         self._dirty_chains.add(event["session_id"])
         if event.get("kind") == "session_end":
             self._ended.add(event["session_id"])
+            minute = int(at.timestamp()) // 60
+            self._closed.setdefault(minute, []).append(event["session_id"])
+            self._dirty_closed.add(minute)
         enriched = self.enricher.enrich(event)
         alerts.extend(self.engine.process(enriched))
         return enriched, alerts

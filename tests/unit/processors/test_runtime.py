@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -176,3 +177,42 @@ def test_enriched_events_reuse_the_raw_bytes_and_equal_a_full_encoding() -> None
     records = [RawRecord("raw", 0, i, None, encode(e)) for i, e in enumerate(EVENTS[:300])]
     result = Pipeline().process(records, lambda p: analyzer)
     assert [o.value for o in result.enriched] == [full(e) for e in enriched_seen]
+
+
+def test_closed_sessions_chain_state_is_deleted_after_the_retention() -> None:
+    config = AnalysisConfig(allowed_lateness=0.25, closed_chain_retention=60.0)
+    table = Table()
+
+    def runtime() -> PartitionRuntime:
+        rt = PartitionRuntime(config=config, load_chain=lambda sid: table.data.get(f"c/{sid}"))
+        rt.restore((k, v) for k, v in table.data.items() if not k.startswith("c/"))
+        return rt
+
+    first = runtime()
+    drive(first, EVENTS)
+    closed = sorted({e["session_id"] for e in EVENTS if e["kind"] == "session_end"})
+    table.save(first.drain_state())
+    assert closed and all(f"c/{sid}" in table.data for sid in closed)  # within the retention
+    assert any(k.startswith("z/") for k in table.data)
+
+    # a restarted worker keeps the schedule; three minutes of event time later it deletes
+    later = list(
+        chained_events(
+            events=5, sessions=1, seed=9, start=EVENTS[-1]["started_at"] + timedelta(minutes=3)
+        )
+    )
+    second = runtime()
+    drive(second, later)
+    table.save(second.drain_state())
+    assert not [sid for sid in closed if f"c/{sid}" in table.data]
+    assert not any(k.startswith("z/") for k in table.data)
+    open_sessions = {e["session_id"] for e in EVENTS} - set(closed)
+    assert all(f"c/{sid}" in table.data for sid in open_sessions)  # only closed ones go
+
+    # an event appended to a deleted session still raises an integrity alert
+    end = next(e for e in EVENTS if e["kind"] == "session_end")
+    appended = dict(end, seq=end["seq"] + 1, kind="tool_call", event_id="appended")
+    appended["started_at"] = later[-1]["started_at"]
+    appended["event_hash"] = compute_event_hash(appended)
+    kinds = {a["rule_id"] for a in second.handle(appended)[1]}
+    assert kinds & {"integrity.gap", "integrity.missing_start"}, kinds
