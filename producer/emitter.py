@@ -44,6 +44,8 @@ class Emitter:
         )
         self.max_pending = max_pending
         self._on_lost = on_lost
+        # A publisher that takes a batch (Kafka memory mode) gets the drained events at once.
+        self._many = _batch_method(publisher)
         self._chains: dict[str, SessionChain] = {}
         self._lock = threading.Lock()
         self._queue: collections.deque[dict[str, Any]] = collections.deque()
@@ -78,7 +80,7 @@ class Emitter:
             log.exception("tooltrail: could not publish event of session %s", event["session_id"])
             return False
 
-    def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
+    def _seal(self, event: dict[str, Any]) -> SessionChain:
         sid = event["session_id"]
         chain = self._chains.get(sid)
         if chain is None:
@@ -86,6 +88,10 @@ class Emitter:
         chain.seal(event, self.signer, presorted=True)  # built by events.new_event
         if event["kind"] == "session_end":  # sealed in queue order, so nothing follows it
             del self._chains[sid]
+        return chain
+
+    def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
+        chain = self._seal(event)
         if self._canonical:
             publish: Any = self.publisher.publish
             return bool(publish(event, durable=durable, canonical=chain.last_body))
@@ -93,16 +99,30 @@ class Emitter:
 
     def _drain_locked(self, limit: int) -> None:
         queue = self._queue
+        many = None if self._canonical else self._many
+        batch: list[dict[str, Any]] = []
         for _ in range(limit):
             try:
                 event = queue.popleft()
             except IndexError:
-                return
+                break
             try:
-                self._publish_locked(event, False)
+                if many is None:
+                    self._publish_locked(event, False)
+                else:
+                    self._seal(event)
+                    batch.append(event)
             except Exception:
                 self._on_lost("publish_error")
                 log.exception("tooltrail: could not publish event %s", event.get("event_id"))
+        if batch:
+            assert many is not None
+            try:
+                many(batch)
+            except Exception:
+                for _ in batch:
+                    self._on_lost("publish_error")
+                log.exception("tooltrail: could not publish %d events", len(batch))
 
     def _start_worker(self) -> None:
         with self._lock:
@@ -135,3 +155,16 @@ class Emitter:
         if self._worker is not None:
             self._worker.join(5.0)
         self.drain()
+
+
+def _batch_method(publisher: Publisher) -> Callable[[list[dict[str, Any]]], None] | None:
+    """``publisher.publish_many`` when it stands for ``publish`` (a subclass that overrides
+    ``publish`` but not ``publish_many`` gets its own ``publish`` called, event by event)."""
+    many = getattr(publisher, "publish_many", None)
+    if many is None:
+        return None
+    cls = type(publisher)
+    owner = next((c for c in cls.__mro__ if "publish_many" in c.__dict__), None)
+    if owner is None or cls.publish is not owner.__dict__.get("publish"):
+        return None
+    return many  # type: ignore[no-any-return]

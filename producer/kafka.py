@@ -245,6 +245,31 @@ class KafkaPublisher(SpoolFeed, Closing):
                         return True
         return self.publish_bytes(key, value, durable=durable)
 
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        """:meth:`publish` of each event (not durable), in order, produced under one lock hold
+        in ``memory`` mode (the capture layer's background thread drains its queue here)."""
+        encode, encoded = self.serializer, []
+        for event in events:
+            try:
+                encoded.append((event["session_id"].encode(), encode(event, None)))
+            except Exception:
+                self.metrics.dropped("encode_error")
+                log.exception("tooltrail: event %s does not encode", event.get("event_id"))
+        done = 0
+        if self._memory:
+            produce, topic, deliver = self._producer.produce, self.topic, self._deliver_plain
+            with self._lock:
+                if not (self._backlog or self.closed or self._handoff):
+                    try:
+                        for key, value in encoded:
+                            produce(topic, value, key, -1, deliver)
+                            done += 1
+                    except BufferError:
+                        self._enter_backlog("queue_full")
+                    self._handed += done
+        for key, value in encoded[done:]:  # the general path: spool, backlog, drops
+            self.publish_bytes(key, value)
+
     def publish_bytes(  # noqa: PLR0911 - each way an event can end is its own return
         self, key: bytes, value: bytes, *, durable: bool = False
     ) -> bool:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tooltrail.errors import ConfigError
+from tooltrail.producer.emitter import _batch_method
 from tooltrail.producer.kafka import KafkaPublisher
 from tooltrail.producer.spool import Spool
 
@@ -57,3 +59,42 @@ def test_memory_mode_without_spool_counts_what_it_cannot_keep() -> None:
 def test_disk_mode_needs_a_spool_dir() -> None:
     with pytest.raises(ConfigError, match="spool_dir"):
         KafkaPublisher(bootstrap_servers=NOWHERE, durability="disk")
+
+
+def test_publish_many_keeps_order_past_a_full_queue_and_counts_bad_events(tmp_path: Path) -> None:
+    """Memory mode's batch path: what librdkafka cannot take goes to the spool, in order
+    after what it took; an event that does not encode is counted, the rest still go."""
+    pub = KafkaPublisher(
+        bootstrap_servers=NOWHERE,
+        spool_dir=tmp_path,
+        queue_max_messages=10,
+        serializer=lambda event, ctx: event["value"],
+        producer_config={"linger.ms": 1000},
+    )
+    events = [{"session_id": "s1", "value": b"v-%03d" % i} for i in range(30)]
+    events.insert(5, {"session_id": "s1"})  # no value: does not encode
+    pub.publish_many(events)
+    assert pub.metrics.dropped_value("encode_error") == 1
+    assert pub.in_backlog and len(pub._producer) <= 10  # (all brokers down may come first)
+    pub.close(timeout=0.2)  # what librdkafka held is purged into the spool
+    spool = Spool(directory=tmp_path)
+    got = [v for _, _, v in spool.iter_pending()]
+    spool.close()
+    assert got == [b"v-%03d" % i for i in range(30)]
+    assert pub.metrics.dropped_value("queue_full") == 0
+
+
+def test_capture_batches_only_into_a_publish_many_that_stands_for_publish() -> None:
+    """A subclass that overrides ``publish`` keeps seeing every event through it."""
+
+    class Tee(KafkaPublisher):
+        def publish(self, event: dict[str, Any], **kwargs: Any) -> bool:
+            return super().publish(event, **kwargs)
+
+    plain, tee = KafkaPublisher(bootstrap_servers=NOWHERE), Tee(bootstrap_servers=NOWHERE)
+    try:
+        assert _batch_method(plain) == plain.publish_many
+        assert _batch_method(tee) is None
+    finally:
+        plain.close(timeout=0.1)
+        tee.close(timeout=0.1)
