@@ -18,11 +18,11 @@ the table store, changelog recovery, commits and the web server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import faust
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 STATE_TABLE = "state"
 
 
-@contextmanager
+@contextlib.contextmanager
 def _in_partition(event: Any) -> Iterator[None]:
     """Make Faust tables write to the partition of ``event`` (in this task only).
 
@@ -173,20 +173,26 @@ class ProcessorsApp:
 
     async def _on_batch(self, messages: Sequence[Any]) -> None:
         started = time.perf_counter()
-        try:
+        async with self._fatal("batch"):
             await self.handle_batch(messages)
             if self._checkpoint_due():
                 async with self._lock:
                     await self.checkpoint()
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
+
+    @contextlib.asynccontextmanager
+    async def _fatal(self, what: str) -> AsyncIterator[None]:
+        """Any error but cancellation stops the worker. Nothing of ``what`` is acknowledged,
+        so the replacement resumes from the last committed offset rather than skip records.
+        """
+        try:
+            yield
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            # Nothing of this batch is acknowledged: crash, and let the replacement
-            # worker resume from the last committed offset rather than skip records.
-            log.critical("batch failed; stopping the worker: %r", exc, exc_info=exc)
+            log.critical("%s failed; stopping the worker: %r", what, exc, exc_info=exc)
             await self.app.crash(exc)
             raise
-        self.metrics.batch_seconds.observe(time.perf_counter() - started)
 
     async def handle_batch(self, messages: Sequence[Any]) -> BatchResult:
         """Run the pipeline over a batch of raw-topic records and deliver its outputs.
@@ -306,19 +312,11 @@ class ProcessorsApp:
         started: float,
     ) -> None:
         """Wait until Kafka has a checkpoint's state, then acknowledge what it covers."""
-        try:
+        async with self._fatal("checkpoint"):
             if previous is not None:
                 await previous
             if write is not None:
                 await self._writer().settle(write)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            # Nothing it covers is acknowledged: the replacement resumes from the last
-            # committed offset.
-            log.critical("checkpoint failed; stopping the worker: %r", exc, exc_info=exc)
-            await self.app.crash(exc)
-            raise
         ack = self.app.consumer.ack
         for message in pending:  # Faust discards commits of partitions revoked meanwhile
             ack(message)
