@@ -9,7 +9,6 @@ publisher's ``_lock``, so a switch to the backlog (the replay reads the spool af
 from __future__ import annotations
 
 import collections
-import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -22,9 +21,10 @@ from tooltrail.producer.spooled import wire_bytes
 
 log = logging.getLogger("tooltrail.producer.kafka")
 # Handed-off records taken, or produced, per hold of the publisher lock (a caller that wants
-# the lock meanwhile waits for one chunk at most), and encoded ahead per poll-thread wake-up.
+# the lock meanwhile waits for one chunk at most). The poll thread encodes ahead up to
+# replay_max_inflight records: one generation (see KafkaPublisher._settle).
 HANDOFF_CHUNK = 128
-HANDOFF_STEP = 4096
+ENCODE_STEP = 2048  # encoded per poll-thread wake-up (it then polls and settles again)
 
 
 class SpoolFeed:
@@ -45,7 +45,8 @@ class SpoolFeed:
     _cursor: RecordRef | None
     _handoff: collections.deque[tuple[RecordRef, bytes, Any]]
     _handed: int
-    _gen: list[RecordRef]
+    _gen: list[tuple[RecordRef, bytes]]
+    _deliver_spooled: Any
     _ready: list[tuple[RecordRef, bytes, bytes]]
     _ready_epoch: int
     _epoch: int
@@ -53,7 +54,7 @@ class SpoolFeed:
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
 
-    def _on_delivery(self, ref: RecordRef | None, err: Any, msg: Any) -> None:
+    def _on_delivery(self, spooled: bool, err: Any, msg: Any) -> None:
         raise NotImplementedError
 
     def _enter_backlog(self, why: str) -> None:
@@ -86,7 +87,7 @@ class SpoolFeed:
         Only for a caller while the poll thread holds nothing in transit (memory mode)."""
         queue, moved, gen = self._handoff, 0, self._gen
         encode, produce, topic = self.serializer, self._producer.produce, self.topic
-        deliver = self._on_delivery
+        deliver = self._deliver_spooled
         while queue and moved < limit and not self._backlog and not self._ready:
             ref, key, event = queue[0]
             try:
@@ -96,13 +97,13 @@ class SpoolFeed:
                 self._encode_failed(ref, event)
                 continue
             try:
-                produce(topic, value, key, on_delivery=functools.partial(deliver, ref))
+                produce(topic, value, key, -1, deliver)
             except BufferError:
                 self._enter_backlog("queue_full")  # the replay takes over from the spool
                 break
             queue.popleft()
             self._cursor = ref
-            gen.append(ref)
+            gen.append((ref, value))
             moved += 1
         self._handed += moved
         return moved
@@ -116,12 +117,24 @@ class SpoolFeed:
     def _handoff_step(self) -> None:
         """Poll thread: encode what waits (outside the lock, so callers spooling meanwhile
         never wait for an encoding), then produce it once the previous generation is
-        through (``KafkaPublisher._settle``), a chunk per hold of the lock."""
+        through (``KafkaPublisher._settle``), a chunk per hold of the lock. The encoded
+        records (bytes; the event dicts are let go) wait while a generation is in flight,
+        so the handoff itself stays short."""
+        self._encode_ahead()
+        if self._ready and len(self._gen) < self.replay_max_inflight:
+            self._produce_ready()
+
+    def _encode_ahead(self) -> None:
         ready, encode = self._ready, self.serializer
-        while len(ready) < HANDOFF_STEP:
+        if ready and (self._backlog or self._epoch != self._ready_epoch):
+            with self._lock:
+                self._transit -= len(ready)  # void: the replay sends them, in order
+                ready.clear()
+        budget = len(ready) + ENCODE_STEP
+        while len(ready) < min(budget, self.replay_max_inflight):
             with self._lock:
                 if ready and (self._backlog or self._epoch != self._ready_epoch):
-                    self._transit -= len(ready)  # void: the replay sends them, in order
+                    self._transit -= len(ready)
                     ready.clear()
                 queue = self._handoff
                 n = min(HANDOFF_CHUNK, len(queue))
@@ -139,43 +152,51 @@ class SpoolFeed:
                     self._transit -= 1
                     continue
                 ready.append((ref, key, value))
-        if not ready or self._gen:
-            return
+
+    def _produce_ready(self) -> None:
+        """Produce encoded records into the open generation, up to replay_max_inflight in
+        it (then the queue empties and _settle closes it)."""
+        ready = self._ready
         produce, topic = self._producer.produce, self.topic
-        deliver = self._on_delivery
-        done = 0
-        while done < len(ready):
+        deliver = self._deliver_spooled
+        limit = min(len(ready), self.replay_max_inflight - len(self._gen))
+        done, void = 0, False
+        while done < limit and not void:
             with self._lock:
                 if self._backlog or self._epoch != self._ready_epoch:
-                    break  # spooled after _cursor: the replay sends them, in order
+                    void = True  # spooled after _cursor: the replay sends them, in order
+                    break
                 gen = self._gen  # (a flush() caller's _settle may have closed the last one)
-                end = min(done + HANDOFF_CHUNK, len(ready))
+                end = min(done + HANDOFF_CHUNK, limit)
                 moved = 0
                 try:
                     for i in range(done, end):
                         ref, key, value = ready[i]
-                        produce(topic, value, key, on_delivery=functools.partial(deliver, ref))
+                        produce(topic, value, key, -1, deliver)
                         self._cursor = ref
-                        gen.append(ref)
+                        gen.append((ref, value))
                         moved += 1
                 except BufferError:
                     self._enter_backlog("queue_full")
+                    void = True
                 self._handed += moved
                 self._transit -= moved
                 done += moved
         with self._lock:
-            if done < len(ready):  # dropped for the replay
+            if void:
                 self._transit -= len(ready) - done
-            ready.clear()
+                ready.clear()
+            else:
+                del ready[:done]
 
     def _replay_step(self) -> bool:
         """Hand up to ``replay_batch`` spooled records over; False when nothing could move.
 
-        One generation at a time (see ``KafkaPublisher._settle``): records are handed over
-        only when the previous ones are acknowledged, and the backlog ends only then.
+        Into the open generation (see ``KafkaPublisher._settle``) while it holds fewer than
+        replay_max_inflight records; the backlog ends only once the last one is closed.
         """
         assert self.spool is not None
-        if self._gen:
+        if len(self._gen) >= self.replay_max_inflight:
             return False
         moved = 0
         with self._lock:
@@ -201,13 +222,13 @@ class SpoolFeed:
                         self.topic,
                         value,
                         key,
-                        on_delivery=functools.partial(self._on_delivery, ref),
+                        on_delivery=self._deliver_spooled,
                     )
                 except BufferError:
                     self._replay_head = item
                     break
                 self._cursor = ref
-                self._gen.append(ref)
+                self._gen.append((ref, value))
                 moved += 1
             self._handed += moved
         if moved:

@@ -171,7 +171,10 @@ class KafkaPublisher(SpoolFeed, Closing):
         self._reserved: int | None = None  # spool slot for records purged at close
         self._replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None = None
         self._replay_head: tuple[RecordRef, bytes, bytes] | None = None
-        self._deliver_plain = functools.partial(self._on_delivery, None)
+        self._deliver_plain = functools.partial(self._on_delivery, False)
+        # Spooled records share one callback too (a partial per record, created and freed
+        # per message, cost about 2 us): a failure names its record by value (see _settle).
+        self._deliver_spooled = functools.partial(self._on_delivery, True)
         # disk mode: records spooled by the caller, handed to librdkafka by the poll thread
         # (see publish): (ref, key, event dict to encode, or bytes already encoded); guarded
         # by _lock, cleared when the backlog takes over.
@@ -190,8 +193,8 @@ class KafkaPublisher(SpoolFeed, Closing):
         self._handed = 0
         self._failed = 0
         self._counted = 0  # successes already added to metrics.produced
-        self._gen: list[RecordRef] = []
-        self._gen_failed: set[RecordRef] = set()
+        self._gen: list[tuple[RecordRef, bytes]] = []
+        self._gen_failed: dict[bytes, bool] = {}  # value -> failed for good
         self._settle_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="tooltrail-producer", daemon=True)
         self._thread.start()
@@ -312,9 +315,7 @@ class KafkaPublisher(SpoolFeed, Closing):
                 self.topic,
                 value,
                 key,
-                on_delivery=self._deliver_plain
-                if ref is None
-                else functools.partial(self._on_delivery, ref),
+                on_delivery=self._deliver_plain if ref is None else self._deliver_spooled,
             )
         except BufferError:
             self._enter_backlog("queue_full")
@@ -322,7 +323,7 @@ class KafkaPublisher(SpoolFeed, Closing):
         self._handed += 1
         if ref is not None:
             self._cursor = ref
-            self._gen.append(ref)
+            self._gen.append((ref, value))
         return True
 
     def _enter_backlog(self, why: str) -> None:
@@ -350,21 +351,23 @@ class KafkaPublisher(SpoolFeed, Closing):
         else:
             log.debug("tooltrail: Kafka: %s", err)
 
-    def _on_delivery(self, ref: RecordRef | None, err: Any, msg: Any) -> None:
-        """A failed delivery (successes are not reported: ``delivery.report.only.error``)."""
+    def _on_delivery(self, spooled: bool, err: Any, msg: Any) -> None:
+        """A failed delivery (successes are not reported: ``delivery.report.only.error``).
+
+        ``spooled``: the record is in the spool; it stays there (the next process replays
+        it), unless it failed for good (dropped, counted, acknowledged by _settle)."""
         if err is None:
             return  # counted by _settle
+        name = err.name()
+        permanent = name in _PERMANENT
         with self._settle_lock:  # callbacks may run in the poll thread and a flush() caller
             self._failed += 1
-            if ref is not None:
-                self._gen_failed.add(ref)
-        name = err.name()
-        if name in _PERMANENT:
+            if spooled:
+                self._gen_failed[msg.value()] = permanent
+        if permanent:
             self.metrics.dropped(name.lower().lstrip("_"))
-            if ref is not None and self.spool is not None:
-                self.spool.ack(ref)
             return
-        if ref is not None:
+        if spooled:
             if name not in _PURGED:
                 log.warning("tooltrail: delivery failed (%s); kept in the spool", err)
             return  # unacknowledged: the next process replays it
@@ -421,8 +424,9 @@ class KafkaPublisher(SpoolFeed, Closing):
         with self._lock:  # records join the generation under _lock, when produced
             if not len(self._producer):  # nothing in flight: no failure can still call back
                 gen, self._gen = self._gen, []
-                failed, self._gen_failed = self._gen_failed, set()
-                acked = [r for r in gen if r not in failed] if failed else gen
+                failed, self._gen_failed = self._gen_failed, {}
+                # a record that failed for good was dropped (counted): acknowledged too
+                acked = [r for r, v in gen if failed.get(v) is not False]
         if acked and self.spool is not None:
             self.spool.ack_many(acked)
 

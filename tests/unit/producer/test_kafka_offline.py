@@ -98,3 +98,48 @@ def test_capture_batches_only_into_a_publish_many_that_stands_for_publish() -> N
     finally:
         plain.close(timeout=0.1)
         tee.close(timeout=0.1)
+
+
+class _Err:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def name(self) -> str:
+        return self._name
+
+
+class _Msg:
+    def __init__(self, key: bytes, value: bytes) -> None:
+        self._key, self._value = key, value
+
+    def key(self) -> bytes:
+        return self._key
+
+    def value(self) -> bytes:
+        return self._value
+
+
+def test_a_closed_generation_acknowledges_all_but_the_records_that_may_still_arrive(
+    tmp_path: Path,
+) -> None:
+    """Successes are not reported: when librdkafka's queue is empty, the generation's
+    records are acknowledged, except one that failed and can be retried (kept for the next
+    process); one that failed for good is dropped, counted and acknowledged."""
+    pub = KafkaPublisher(bootstrap_servers=NOWHERE, durability="disk", spool_dir=tmp_path)
+    assert pub.spool is not None
+    values = [b"v-%d" % i for i in range(5)]
+    with pub._lock:  # what the handoff does when it produces (here nothing reaches librdkafka)
+        for v in values:
+            ref = pub.spool.append(b"k", v)
+            assert ref is not None
+            pub._gen.append((ref, v))
+    pub._on_delivery(True, _Err("_PURGE_QUEUE"), _Msg(b"k", values[1]))
+    pub._on_delivery(True, _Err("MSG_SIZE_TOO_LARGE"), _Msg(b"k", values[3]))
+    pub._settle()
+    assert pub._gen == []
+    assert pub.metrics.dropped_value("msg_size_too_large") == 1
+    pub.close(timeout=0.2)
+    spool = Spool(directory=tmp_path)
+    left = [v for _, _, v in spool.iter_pending()]
+    spool.close()
+    assert left == [values[1]]
