@@ -54,9 +54,6 @@ class SpoolFeed:
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
 
-    def _on_delivery(self, spooled: bool, err: Any, msg: Any) -> None:
-        raise NotImplementedError
-
     def _enter_backlog(self, why: str) -> None:
         raise NotImplementedError
 

@@ -49,6 +49,7 @@ from typing import Any
 
 from tooltrail.closing import Closing
 from tooltrail.errors import ConfigError
+from tooltrail.producer.delivery import Delivery
 from tooltrail.producer.feed import SpoolFeed
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
@@ -58,22 +59,9 @@ from tooltrail.producer.spooled import spoolable
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
 DURABILITY_MODES = ("memory", "disk")
-# Errors a retry cannot fix: the record is dropped (counted) instead of replayed forever.
-_PERMANENT = frozenset(
-    {
-        "MSG_SIZE_TOO_LARGE",
-        "_MSG_SIZE_TOO_LARGE",
-        "INVALID_MSG",
-        "CORRUPT_MESSAGE",
-        "INVALID_RECORD",
-        "_INVALID_ARG",
-        "INVALID_REQUIRED_ACKS",
-    }
-)
-_PURGED = frozenset({"_PURGE_QUEUE", "_PURGE_INFLIGHT"})
 
 
-class KafkaPublisher(SpoolFeed, Closing):
+class KafkaPublisher(SpoolFeed, Delivery, Closing):
     """Publishes encoded events to Kafka, spooling to disk when it cannot (see module doc).
 
     Args:
@@ -351,32 +339,6 @@ class KafkaPublisher(SpoolFeed, Closing):
         else:
             log.debug("tooltrail: Kafka: %s", err)
 
-    def _on_delivery(self, spooled: bool, err: Any, msg: Any) -> None:
-        """A failed delivery (successes are not reported: ``delivery.report.only.error``).
-
-        ``spooled``: the record is in the spool; it stays there (the next process replays
-        it), unless it failed for good (dropped, counted, acknowledged by _settle)."""
-        if err is None:
-            return  # counted by _settle
-        name = err.name()
-        permanent = name in _PERMANENT
-        with self._settle_lock:  # callbacks may run in the poll thread and a flush() caller
-            self._failed += 1
-            if spooled:
-                self._gen_failed[msg.value()] = permanent
-        if permanent:
-            self.metrics.dropped(name.lower().lstrip("_"))
-            return
-        if spooled:
-            if name not in _PURGED:
-                log.warning("tooltrail: delivery failed (%s); kept in the spool", err)
-            return  # unacknowledged: the next process replays it
-        if self.spool is not None:
-            slot = self._reserved if self._backlog else None
-            if self.spool.append(msg.key() or b"", msg.value(), segment=slot) is not None:
-                return
-        self.metrics.dropped("undelivered_at_close" if name in _PURGED else "delivery_failed")
-
     # -- background: poll, acks, fsync, replay -------------------------------------------
 
     def _run(self) -> None:
@@ -399,36 +361,6 @@ class KafkaPublisher(SpoolFeed, Closing):
             except Exception:  # the background thread must survive anything
                 log.exception("tooltrail: producer background loop error")
                 self._stop.wait(0.1)
-
-    def _settle(self) -> None:
-        """Count the delivered records; acknowledge the open generation once it is through.
-
-        With ``message.timeout.ms=0`` a record leaves librdkafka's queue only delivered or
-        reported failed, and failures call back before they leave it. So: delivered =
-        handed over - failed - still queued (read in that order, a race can only undercount,
-        and the next call catches up); and when the queue is empty, every spooled record of
-        the open generation that did not fail is delivered. The poll thread hands spooled
-        records over one generation at a time, so the queue does empty between them.
-        """
-        handed = self._handed
-        inflight = len(self._producer)
-        with self._settle_lock:
-            delivered = handed - inflight - self._failed
-            if delivered > self._counted:
-                self.metrics.produced.inc(delivered - self._counted)
-                self._counted = delivered
-                self._broker_down = False
-        if not self._gen or inflight:
-            return
-        acked: list[RecordRef] = []
-        with self._lock:  # records join the generation under _lock, when produced
-            if not len(self._producer):  # nothing in flight: no failure can still call back
-                gen, self._gen = self._gen, []
-                failed, self._gen_failed = self._gen_failed, {}
-                # a record that failed for good was dropped (counted): acknowledged too
-                acked = [r for r, v in gen if failed.get(v) is not False]
-        if acked and self.spool is not None:
-            self.spool.ack_many(acked)
 
     # -- lifecycle -----------------------------------------------------------------------
 
