@@ -105,4 +105,5 @@ class Delivery:
                 # a record that failed for good was dropped (counted): acknowledged too
                 acked = [r for r, v in gen if failed.get(v) is not False]
         if acked and self.spool is not None:
-            self.spool.ack_many(acked)
+            for i in range(0, len(acked), 1024):  # (a caller appending waits for one chunk)
+                self.spool.ack_many(acked[i : i + 1024])

@@ -24,7 +24,7 @@ log = logging.getLogger("tooltrail.producer.kafka")
 # the lock meanwhile waits for one chunk at most). The poll thread encodes ahead up to
 # replay_max_inflight records: one generation (see KafkaPublisher._settle).
 HANDOFF_CHUNK = 128
-ENCODE_STEP = 2048  # encoded per poll-thread wake-up (it then polls and settles again)
+ENCODE_STEP = 256  # encoded per poll-thread wake-up at least (then it polls, settles)
 
 
 class SpoolFeed:
@@ -127,7 +127,9 @@ class SpoolFeed:
             with self._lock:
                 self._transit -= len(ready)  # void: the replay sends them, in order
                 ready.clear()
-        budget = len(ready) + ENCODE_STEP
+        # small steps keep the GIL hold short while calls trickle in; a long handoff (the
+        # poll thread is behind) is taken in larger ones, so it catches up
+        budget = len(ready) + max(ENCODE_STEP, len(self._handoff) // 2)
         while len(ready) < min(budget, self.replay_max_inflight):
             with self._lock:
                 if ready and (self._backlog or self._epoch != self._ready_epoch):
