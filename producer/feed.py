@@ -24,6 +24,7 @@ log = logging.getLogger("tooltrail.producer.kafka")
 # the lock meanwhile waits for one chunk at most). The poll thread encodes ahead up to
 # replay_max_inflight records: one generation (see KafkaPublisher._settle).
 HANDOFF_CHUNK = 128
+GENERATION_MAX = 4096  # records handed over before the generation must close
 ENCODE_STEP = 256  # encoded per poll-thread wake-up at least (then it polls, settles)
 
 
@@ -118,7 +119,7 @@ class SpoolFeed:
         records (bytes; the event dicts are let go) wait while a generation is in flight,
         so the handoff itself stays short."""
         self._encode_ahead()
-        if self._ready and len(self._gen) < self.replay_max_inflight:
+        if self._ready and len(self._gen) < GENERATION_MAX:
             self._produce_ready()
 
     def _encode_ahead(self) -> None:
@@ -158,7 +159,7 @@ class SpoolFeed:
         ready = self._ready
         produce, topic = self._producer.produce, self.topic
         deliver = self._deliver_spooled
-        limit = min(len(ready), self.replay_max_inflight - len(self._gen))
+        limit = min(len(ready), GENERATION_MAX - len(self._gen))
         done, void = 0, False
         while done < limit and not void:
             with self._lock:
