@@ -22,6 +22,7 @@ import contextlib
 import logging
 import time
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ from tooltrail.stream_processors.workers.writer import ChangelogWrite, KafkaWrit
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "state"
+MAX_IN_FLIGHT = 8  # batches whose outputs may wait for Kafka while the next are processed
 
 
 @contextlib.contextmanager
@@ -140,6 +142,7 @@ class ProcessorsApp:
         self._lock = asyncio.Lock()
         self._pending: list[Any] = []  # records processed, delivered, waiting for a checkpoint
         self._settling: asyncio.Future[None] | None = None  # the last checkpoint's settle
+        self._deliveries: deque[asyncio.Future[None]] = deque()  # batches' outputs in flight
         self._checkpointed = time.monotonic()
         self._stopping = False
         self._revocations = 0
@@ -195,9 +198,11 @@ class ProcessorsApp:
             raise
 
     async def handle_batch(self, messages: Sequence[Any]) -> BatchResult:
-        """Run the pipeline over a batch of raw-topic records and deliver its outputs.
+        """Run the pipeline over a batch of raw-topic records and send its outputs.
 
-        The records are acknowledged (and so committed) by the next checkpoint.
+        The next batch does not wait for Kafka's answer (up to ``MAX_IN_FLIGHT`` batches'
+        outputs are in flight; failed ones are re-sent); the next checkpoint does, before
+        it saves the state, and then acknowledges (so commits) the records.
         """
         records = [
             RawRecord(
@@ -215,7 +220,9 @@ class ProcessorsApp:
                     )
             result = self.pipeline.process(records, self._runtime, drain=False)
             revocations = self._revocations
-            await self._deliver(result)
+            self._deliveries.append(asyncio.ensure_future(self._deliver(result)))
+            while len(self._deliveries) > MAX_IN_FLIGHT:
+                await self._deliveries.popleft()
             if revocations != self._revocations:  # a rebalance took partitions meanwhile
                 ours = {
                     tp.partition
@@ -285,13 +292,17 @@ class ProcessorsApp:
     async def checkpoint(self) -> None:
         """Save every partition's changed state, then acknowledge the batches it covers.
 
-        Call with the lock held. Every pending batch's outputs were delivered before it
-        joined ``_pending``, so once this state is in Kafka their offsets may be committed.
+        Call with the lock held. It first waits until Kafka has every output of the
+        batches handled so far, so once this state is in Kafka their offsets may be
+        committed (a replacement that restores it skips those records: their outputs
+        must not be missing).
         The state is drained and handed to librdkafka here; waiting for Kafka's answer
         and acknowledging happen in a task, so the next batches need not wait for it.
         Checkpoints settle in order (each task waits for the one before).
         """
         started = time.perf_counter()
+        while self._deliveries:
+            await self._deliveries.popleft()
         pending, self._pending = self._pending, []
         writes = {p: w for p, rt in self.runtimes.items() if (w := rt.drain_state())}
         anchors = {p: self._anchor[p] for p in writes}
