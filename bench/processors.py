@@ -15,6 +15,9 @@ answers (stopping it at the end). About two minutes.
 2. Alert latency at a fixed input rate (5,000 events/s, then 1,000): events are sent on
    schedule with event time = send time; latency = when the alert is read from the alerts
    topic minus when the last event it names was sent. Goal: p99 <= 500 ms at 5,000/s.
+   The worker starts idle; the first ``WARMUP_SECONDS`` at the rate are not in the
+   ``alert_latency_*`` figures (a fresh worker compiles rule plans and opens every
+   session's state then); ``*_from_cold_start`` counts every alert from the first event.
    Baseline: the same events through the bare passthrough (send -> read back).
 """
 
@@ -52,6 +55,7 @@ PARTITIONS = 4
 THROUGHPUT_EVENTS = 60_000
 RATES = (5_000, 1_000)
 RATE_SECONDS = 8.0
+WARMUP_SECONDS = 3.0  # sent at the same rate before the measured window
 ENCODE = single_object_serializer(TOOL_CALL_EVENT)
 
 
@@ -256,9 +260,11 @@ def prepare(events: list[dict[str, Any]]) -> None:
         event["_bytes"] = ENCODE(event)
 
 
-def latency(bootstrap: str, topics: Topics, workdir: Path, rate: int) -> tuple[list[float], int]:
+def latency(
+    bootstrap: str, topics: Topics, workdir: Path, rate: int
+) -> tuple[list[float], list[float]]:
     """Alert latencies (ms) at a fixed rate, and how many alerts never arrived in time."""
-    events = paced(rate, RATE_SECONDS, seed=rate)
+    events = paced(rate, WARMUP_SECONDS + RATE_SECONDS, seed=rate)
     prepare(events)
     worker = start_worker(bootstrap, topics, workdir, f"latency-{rate}")
     received: dict[str, float] = {}
@@ -293,8 +299,10 @@ def latency(bootstrap: str, topics: Topics, workdir: Path, rate: int) -> tuple[l
         alerts.close()
         worker.stop()
         delete_app_topics(bootstrap, worker.app_id)
-    lat = [(received[a] - sent[e]) * 1000 for a, e in names.items() if e in sent and a in received]
-    return lat, 0
+    measured = min(sent.values()) + WARMUP_SECONDS
+    pairs = [(sent[e], received[a]) for a, e in names.items() if e in sent and a in received]
+    steady = [(got - at) * 1000 for at, got in pairs if at >= measured]
+    return steady, [(got - at) * 1000 for at, got in pairs]
 
 
 def passthrough_latency(bootstrap: str, topics: Topics, rate: int) -> list[float]:
@@ -377,7 +385,7 @@ def main() -> None:
         for r in RATES:
             topics = new_topics(admin, f"{tag}{r}")
             try:
-                lat, _ = latency(bootstrap, topics, workdir, r)
+                lat, cold = latency(bootstrap, topics, workdir, r)
                 base_lat = passthrough_latency(bootstrap, topics, r)
             finally:
                 drop_topics(admin, topics)
@@ -385,6 +393,9 @@ def main() -> None:
                 metrics[f"alert_latency_{name}_at_{r}_per_s"] = metric(
                     pct(lat, q), "ms", pct(base_lat, q)
                 )
+            metrics[f"alert_latency_p99_at_{r}_per_s_from_cold_start"] = metric(
+                pct(cold, 0.99), "ms", pct(base_lat, 0.99)
+            )
             metrics[f"alerts_measured_at_{r}_per_s"] = metric(float(len(lat)), "alerts", None)
             median = statistics.median(base_lat or [0.0])
             notes.append(f"{r}/s: {len(lat)} alerts, median passthrough {median:.1f} ms")
@@ -394,7 +405,9 @@ def main() -> None:
     write(
         "processors",
         metrics,
-        notes="one worker process, memory store, 4 partitions; baselines = bare confluent "
+        notes=f"one worker process, memory store, 4 partitions; latency measured over "
+        f"{RATE_SECONDS:.0f} s after a {WARMUP_SECONDS:.0f} s warm-up at the same rate (cold start "
+        "figures include it); baselines = bare confluent "
         "consume->produce passthrough in the same run; goals: >= 20,000 events/s per worker, "
         "alert p99 <= 500 ms at 5,000 events/s. " + "; ".join(notes),
     )
