@@ -146,19 +146,10 @@ class SequenceMatcher(Matcher):
         if key is None:
             return
         ts = v["ts"]
-        # engine.rule_state inlined for a key and rule that already have state.
-        ks = engine._keys.get(key)
-        rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None or ks is None:
-            if self.starters.isdisjoint(roles):
-                return  # only advances or cancels: nothing pending under this key
-            rs = engine.rule_state(key, self, ts)
-        else:
-            expires = ts + self.ttl
-            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
-                ks["exp"] = expires
-            ks["last"] = ts
-            engine._dirty.add(key)
+        # without a starting role the event only advances or cancels: no state, nothing to do
+        rs = engine.rule_state(key, self, ts, create=not self.starters.isdisjoint(roles))
+        if rs is None:
+            return
         group_of = self.group_of  # inlined self.group()
         group = "" if group_of is None else group_of(v)
         if group is None:

@@ -60,17 +60,7 @@ class ThresholdMatcher(Matcher):
                 return
             if measure == "sum" and (not isinstance(value, int | float) or isinstance(value, bool)):
                 return
-        # engine.rule_state inlined for a key and rule that already have state.
-        ks = engine._keys.get(key)
-        rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None or ks is None:
-            rs = engine.rule_state(key, self, ts)
-        else:
-            expires = ts + self.ttl
-            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
-                ks["exp"] = expires
-            ks["last"] = ts
-            engine._dirty.add(key)
+        rs = engine.rule_state(key, self, ts)
         groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
@@ -137,7 +127,7 @@ class ThresholdMatcher(Matcher):
         """:meth:`_on_count` for a count (most threshold rules), else :meth:`on_event`."""
         return self._on_count if self.measure == "count" else self.on_event
 
-    def _on_count(  # noqa: PLR0912 (the hot path: helpers inlined on purpose)
+    def _on_count(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
         """on_event for ``count``: one more event in its group's window (the hot path)."""
@@ -157,16 +147,7 @@ class ThresholdMatcher(Matcher):
         if key is None:
             return
         ts = v["ts"]
-        ks = engine._keys.get(key)
-        rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None or ks is None:
-            rs = engine.rule_state(key, self, ts)
-        else:  # engine.rule_state inlined for a key and rule that already have state
-            expires = ts + self.ttl
-            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
-                ks["exp"] = expires
-            ks["last"] = ts
-            engine._dirty.add(key)
+        rs = engine.rule_state(key, self, ts)
         groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
@@ -252,17 +233,7 @@ class CooccurrenceMatcher(Matcher):
         if key is None or group is None:
             return
         ts = v["ts"]
-        # engine.rule_state inlined for a key and rule that already have state.
-        ks = engine._keys.get(key)
-        rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None or ks is None:
-            rs = engine.rule_state(key, self, ts)
-        else:
-            expires = ts + self.ttl
-            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
-                ks["exp"] = expires
-            ks["last"] = ts
-            engine._dirty.add(key)
+        rs = engine.rule_state(key, self, ts)
         groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
