@@ -25,7 +25,12 @@ import orjson
 
 from tooltrail.metrics import DropCounter
 from tooltrail.stream_processors.detection.alerts import build_alert
-from tooltrail.stream_processors.detection.fields import SESSION_KEY_SLOT, View, args_hash_of
+from tooltrail.stream_processors.detection.fields import (
+    SESSION_KEY_SLOT,
+    View,
+    args_hash_of,
+    discriminators,
+)
 from tooltrail.stream_processors.detection.matchers import MATCHERS, Matcher
 from tooltrail.stream_processors.detection.model import Rule
 from tooltrail.stream_processors.detection.plan import Plan, build_plan
@@ -317,21 +322,7 @@ class DetectionEngine:
         self, enriched: dict[str, Any], ts: int, out: list[dict[str, Any]]
     ) -> None:
         event = enriched["event"]
-        tool = event["tool"]
-        decision = event["decision"]
-        # fields.discriminators inlined (once per event).
-        disc = (
-            tool["name"] if tool else None,
-            enriched["category"],
-            event["outcome"],
-            decision["verdict"] if decision else None,
-            event["stage"],
-            event["kind"],
-            tuple(enriched["labels"]),
-            enriched["destination_external"],
-            enriched["first_seen_destination"],
-            tool["server"] if tool else None,
-        )
+        disc = discriminators(enriched)
         plan = self._plans.get(disc)
         if plan is None:
             plan = self._plan(disc)

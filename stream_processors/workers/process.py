@@ -19,9 +19,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
+from tooltrail.closing import Closing
 from tooltrail.errors import ServiceError
 from tooltrail.stream_processors.workers.config import Topics
 
@@ -48,7 +48,7 @@ def parse_metrics(text: str) -> dict[str, float]:
     return out
 
 
-class WorkerProcess:
+class WorkerProcess(Closing):
     """One ``tooltrail worker processors`` child process.
 
     Args:
@@ -183,16 +183,13 @@ class WorkerProcess:
             self._log_file.close()
             self._log_file = None
 
-    def __enter__(self) -> WorkerProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self.stop()
+
+    def __enter__(self) -> Self:
+        """Unlike other clients, entering starts the worker (and leaving stops it)."""
+        self.start()
+        return self
 
 
 def delete_app_topics(bootstrap: str, app_id: str, *, timeout: float = 30.0) -> list[str]:
