@@ -73,7 +73,8 @@ class Emitter:
             return True
         try:
             with self._lock:
-                self._drain_locked(len(self._queue))
+                if self._queue:
+                    self._drain_locked(len(self._queue))
                 return self._publish_locked(event, durable)
         except Exception:
             self._on_lost("publish_error")

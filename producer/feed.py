@@ -52,31 +52,47 @@ class SpoolFeed:
     _ready_epoch: int
     _epoch: int
     _transit: int
+    _overflow: bool
+    _append_lock: threading.Lock
+    durability: str
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
 
     def _enter_backlog(self, why: str) -> None:
         raise NotImplementedError
 
-    def _spool_then_handoff(self, key: bytes, canonical: bytes, event: dict[str, Any]) -> bool:
-        """Disk mode, caller: the event's canonical JSON into the spool (recorded when this
-        returns), the event onto the handoff for the poll thread to encode and produce."""
+    def _spool_then_handoff(
+        self, key: bytes, value: bytes, item: Any, *, sync: bool = False
+    ) -> bool:
+        """Disk mode, caller: ``value`` into the spool (recorded when this returns), then
+        ``item`` (the event dict to encode, or the wire bytes) onto the handoff for the poll
+        thread to encode and produce, in spool order.
+
+        Only ``_append_lock`` is taken, which the poll thread holds just to end a backlog
+        (see ``_replay_step``), never while it encodes or produces: a caller never waits for
+        the poll thread's work. Append and the push-or-not decision are one step under it,
+        so the handoff holds records in spool order; a record not pushed (backlog, or the
+        handoff is full) is sent by the replay, which reads the spool after ``_cursor``.
+        """
         spool = self.spool
         assert spool is not None
-        with self._lock:
-            if self.closed:
-                self.metrics.dropped("closed")
-                return False
-            ref = spool.append(key, canonical)
+        if self.closed:
+            self.metrics.dropped("closed")
+            return False
+        with self._append_lock:
+            ref = spool.append(key, value, sync=sync)
             if ref is None:
                 self.metrics.dropped("spool_full")
                 return False
-            if not self._backlog:  # in backlog, the replay reads it from the spool
-                self._handoff.append((ref, key, event))
-                if len(self._handoff) > self.replay_max_inflight:
+            if not (self._backlog or self._overflow):
+                handoff = self._handoff
+                if len(handoff) < self.replay_max_inflight:
+                    handoff.append((ref, key, item))
+                else:
                     # The poll thread is far behind: the records wait in the spool (where
-                    # they are already) instead of in memory; the replay sends them.
-                    self._enter_backlog("handoff_full")
+                    # they are already) instead of in memory. From this record on nothing
+                    # is pushed until the poll thread has switched to the replay.
+                    self._overflow = True
         return True
 
     def _handoff_locked(self, limit: int) -> int:
@@ -143,6 +159,12 @@ class SpoolFeed:
                 if not ready:
                     self._ready_epoch = self._epoch
                 batch = [queue.popleft() for _ in range(n)]
+                cursor = self._cursor
+                if cursor is not None and batch[0][0] <= cursor:
+                    # pushed by a caller that had not yet seen the backlog begin: the
+                    # replay sent it (spool order: only the oldest can be such)
+                    batch = [b for b in batch if b[0] > cursor]
+                    n = len(batch)
                 self._transit += n
             for ref, key, event in batch:
                 try:
@@ -205,8 +227,7 @@ class SpoolFeed:
                 self._replay_head = None
                 if item is None:
                     if not self._broker_down and not self._gen:
-                        self._backlog = False
-                        log.info("tooltrail: spool replay caught up")
+                        self._end_backlog()
                     break
                 ref, key, value = item
                 try:
@@ -234,6 +255,25 @@ class SpoolFeed:
         if moved:
             self.metrics.replayed.inc(moved)
         return moved > 0
+
+    def _end_backlog(self) -> None:
+        """Back to the handoff once the replay has sent every spooled record (``_lock`` held).
+
+        Under ``_append_lock`` too, so no caller is between its append and its decision
+        to push: what was appended is behind ``_cursor`` (checked here), what comes next
+        is pushed."""
+        assert self.spool is not None
+        with self._append_lock:
+            tail = self.spool.tail()
+            if (
+                self.durability == "disk"
+                and tail is not None
+                and (self._cursor is None or tail > self._cursor)
+            ):
+                self._replay_iter = None  # appended since the replay looked: read it next
+                return
+            self._backlog = False
+        log.info("tooltrail: spool replay caught up")
 
     def _next_pending(self) -> tuple[RecordRef, bytes, bytes] | None:
         assert self.spool is not None

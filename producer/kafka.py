@@ -172,6 +172,10 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         self._ready: list[tuple[RecordRef, bytes, bytes]] = []
         self._ready_epoch = self._epoch = 0
         self._transit = 0  # records taken off the handoff and not yet produced
+        # disk mode: callers append and push under this lock only (see _spool_then_handoff);
+        # _overflow: a caller found the handoff full, the poll thread switches to the replay
+        self._append_lock = threading.Lock()
+        self._overflow = False
         self._stop = threading.Event()
         self.closed = False
         # Delivery accounting without a callback per success (see _settle): records handed
@@ -265,22 +269,20 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         self, key: bytes, value: bytes, *, durable: bool = False
     ) -> bool:
         """Hand over one already-encoded record (see :meth:`publish`)."""
+        spool = self.spool
+        if spool is not None and not self._memory:
+            # produced by the poll thread, after what was spooled before it (order)
+            return self._spool_then_handoff(key, value, value, sync=durable)
         if self.closed:
             self.metrics.dropped("closed")
             return False
-        spool = self.spool
         with self._lock:
             ref = None
-            if spool is not None and (durable or self.durability == "disk"):
-                ref = spool.append(key, value, sync=durable)
+            if spool is not None and durable:
+                ref = spool.append(key, value, sync=True)
                 if ref is None:
                     self.metrics.dropped("spool_full")
                     return False
-                if self.durability == "disk":
-                    # produced by the poll thread, after what was spooled before it (order)
-                    if not self._backlog:
-                        self._handoff.append((ref, key, value))
-                    return True
             if self._handoff:  # records spooled earlier go to librdkafka first (order)
                 self._handoff_locked(len(self._handoff))
             if not self._backlog and self._produce_locked(key, value, ref):
@@ -316,9 +318,13 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
 
     def _enter_backlog(self, why: str) -> None:
         if self._backlog or self.spool is None:
+            self._overflow = False  # the replay is on already: it sends what was not pushed
             return
         log.warning("tooltrail: spooling events to disk (%s)", why)
         self._backlog = True
+        # Cleared after _backlog is set: callers go on not pushing. (One that read _backlog
+        # just before may still push a record the replay sends too: _encode_ahead skips it.)
+        self._overflow = False
         self._epoch += 1  # what the poll thread holds encoded is void: the replay sends it
         self._handoff.clear()  # spooled after _cursor: the replay hands them over, in order
         self._replay_iter = None
@@ -346,6 +352,9 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         while not self._stop.is_set():
             try:
                 idle = 0.05
+                if self._overflow:
+                    with self._lock:
+                        self._enter_backlog("handoff_full")
                 if self._handoff or self._ready:
                     self._handoff_step()
                     active = time.monotonic()
@@ -356,6 +365,7 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
                 if self.spool is not None:
                     self.spool.flush_acks()
                     self.spool.maybe_sync()
+                    self.spool.prefault()
                     if self._backlog and not self._replay_step():
                         self._stop.wait(0.01)
             except Exception:  # the background thread must survive anything

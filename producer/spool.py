@@ -42,13 +42,14 @@ from typing import Any, NamedTuple
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
-from tooltrail.producer.segment import FSYNC_COVERS_MAPPINGS, scan
+from tooltrail.producer.segment import FSYNC_COVERS_MAPPINGS, prefault, scan
 from tooltrail.producer.segment import HEADER as _HEADER
 from tooltrail.producer.segment import KEYLEN as _KEYLEN
 from tooltrail.producer.segment import MAGIC as _MAGIC
 from tooltrail.producer.segment import Segment as _Segment
 
 _ACK = struct.Struct("<I")
+PREFAULT_AHEAD = 512 << 10  # bytes of the active segment kept faulted in past the appends
 FULL_POLICIES = ("drop_new", "drop_oldest")
 FSYNC_POLICIES = ("always", "interval", "never")
 
@@ -190,9 +191,10 @@ class Spool:
     ) -> RecordRef | None:
         """Append one record (written to the OS when this returns); None when the spool is
         full under ``drop_new`` (the caller counts it) or closed (counted)."""
-        payload = _KEYLEN.pack(len(key)) + key + value
-        record = _HEADER.pack(len(payload), _crc32(payload)) + payload
-        size = len(record)
+        head = _KEYLEN.pack(len(key)) + key
+        length = len(head) + len(value)
+        crc = _crc32(value, _crc32(head))
+        size = _HEADER.size + length
         with self._lock:
             if self.closed:
                 self.metrics.dropped("spool_closed", stage="spool")
@@ -200,9 +202,25 @@ class Spool:
             if self._size + size > self.max_bytes and not self._make_room(size):
                 return None  # the caller decides whether the event is lost, and counts it
             seg = self._active
-            if segment is not None or not seg.fits(size) or seg.size >= self.segment_bytes:
-                seg = self._writable(segment, size)
-            seg.write(record)
+            mm, pos = seg.mm, seg.size
+            end = pos + size
+            if (
+                mm is not None
+                and segment is None
+                and end <= seg.capacity
+                and (pos < self.segment_bytes)
+            ):
+                # the common case, inlined: header and key, then the value, straight into
+                # the mapping (no record assembled in between; a kill between the two
+                # copies leaves a record whose CRC fails: torn, as any partial copy)
+                mid = pos + _HEADER.size + len(head)
+                mm[pos:mid] = _HEADER.pack(length, crc) + head
+                mm[mid:end] = value
+                seg.size = end
+            else:
+                if segment is not None or not seg.fits(size) or seg.size >= self.segment_bytes:
+                    seg = self._writable(segment, size)
+                seg.write(_HEADER.pack(length, crc) + head + value)
             ref: RecordRef = _new_ref(RecordRef, (seg.no, seg.count))
             seg.count += 1
             self._size += size
@@ -337,6 +355,19 @@ class Spool:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+    def prefault(self) -> None:
+        """Fault in the active segment's next pages, ahead of the appends (poll thread).
+
+        The appending callers then copy into pages that are writable already, instead of
+        each first write to a page faulting with the GIL held (see ``segment.py``)."""
+        seg = self._active
+        if seg.populated - seg.size > PREFAULT_AHEAD // 2:  # (unlocked: a hint only)
+            return
+        with self._lock:
+            todo = self._active.prefault_range(PREFAULT_AHEAD)
+        if todo is not None:
+            prefault(*todo)
 
     # -- reading -------------------------------------------------------------------------
 
