@@ -19,6 +19,7 @@ $(BIN)/python:
 install: $(BIN)/python ## install tooltrail (non-editable) with every extra and the test tools into $(VENV)
 	@rm -rf build  # setuptools reuses build/lib: a module deleted from the tree would linger
 	$(BIN)/pip install -q ".[dev]"
+	@$(TT) --version  # says whether the hot modules were compiled (setup.py)
 
 test: install ## unit tests, then the local Kafka broker and the integration tests; stops what it started
 	$(BIN)/pytest -q tests/unit

@@ -11,6 +11,7 @@ import importlib
 import click
 
 from tooltrail import __version__
+from tooltrail.native import build_kind
 
 # (module, attribute) of each command group; a module that is missing from this build
 # simply does not add its commands.
@@ -25,7 +26,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "-V", "--version", prog_name="tooltrail")
+@click.version_option(f"{__version__}, {build_kind()}", "-V", "--version", prog_name="tooltrail")
 def main() -> None:
     """tooltrail: the behavioural audit trail for autonomous AI agents.
 
