@@ -27,6 +27,7 @@ from typing import Any
 
 from tooltrail.errors import RuleError
 from tooltrail.stream_processors.detection.fields import LIST_FIELDS, is_known_field
+from tooltrail.stream_processors.detection.literals import guarded
 from tooltrail.stream_processors.yamlsrc import LocDict, LocList
 
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -259,7 +260,8 @@ def _test(  # noqa: PLR0911, PLR0912
             rx = re.compile(fnmatch.translate(arg) if op == "glob" else arg)
         except re.error as exc:
             raise _err(f"{fname} {op}: invalid pattern {arg!r}: {exc}", node, scope, op) from exc
-        search = rx.match if op == "glob" else rx.search
+        # A required-literal prefilter in front: same outcome, a fraction of the cost.
+        search = guarded(rx.match if op == "glob" else rx.search, rx)
         if op == "not_regex":
             return lambda x: not (isinstance(x, str) and search(x) is not None)
         return lambda x: isinstance(x, str) and search(x) is not None
