@@ -42,6 +42,7 @@ class Emitter:
         self._canonical = bool(getattr(publisher, "takes_canonical", False)) and (
             "canonical" in inspect.signature(publisher.publish).parameters
         )
+        self._publish: Any = publisher.publish  # (bound once: called once per event)
         self.max_pending = max_pending
         self._on_lost = on_lost
         # A publisher that takes a batch (Kafka memory mode) gets the drained events at once.
@@ -94,8 +95,7 @@ class Emitter:
     def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
         chain = self._seal(event)
         if self._canonical:
-            publish: Any = self.publisher.publish
-            return bool(publish(event, durable=durable, canonical=chain.last_body))
+            return bool(self._publish(event, durable=durable, canonical=chain.last_body))
         return self.publisher.publish(event, durable=durable)
 
     def _drain_locked(self, limit: int) -> None:

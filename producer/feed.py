@@ -53,7 +53,7 @@ class SpoolFeed:
     _epoch: int
     _transit: int
     _overflow: bool
-    _append_lock: threading.Lock
+    _append_lock: threading.RLock
     durability: str
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_head: tuple[RecordRef, bytes, bytes] | None
@@ -68,11 +68,12 @@ class SpoolFeed:
         ``item`` (the event dict to encode, or the wire bytes) onto the handoff for the poll
         thread to encode and produce, in spool order.
 
-        Only ``_append_lock`` is taken, which the poll thread holds just to end a backlog
-        (see ``_replay_step``), never while it encodes or produces: a caller never waits for
-        the poll thread's work. Append and the push-or-not decision are one step under it,
-        so the handoff holds records in spool order; a record not pushed (backlog, or the
-        handoff is full) is sent by the replay, which reads the spool after ``_cursor``.
+        Only ``_append_lock`` (the spool's lock) is taken, which the poll thread holds for
+        spool bookkeeping and to end a backlog (see ``_replay_step``), never while it encodes
+        or produces: a caller never waits for the poll thread's work. Append and the
+        push-or-not decision are one step under it, so the handoff holds records in spool
+        order; a record not pushed (backlog, or the handoff is full) is sent by the replay,
+        which reads the spool after ``_cursor``.
         """
         spool = self.spool
         assert spool is not None

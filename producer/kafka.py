@@ -54,7 +54,6 @@ from tooltrail.producer.feed import SpoolFeed
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
-from tooltrail.producer.spooled import spoolable
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
@@ -172,9 +171,10 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         self._ready: list[tuple[RecordRef, bytes, bytes]] = []
         self._ready_epoch = self._epoch = 0
         self._transit = 0  # records taken off the handoff and not yet produced
-        # disk mode: callers append and push under this lock only (see _spool_then_handoff);
-        # _overflow: a caller found the handoff full, the poll thread switches to the replay
-        self._append_lock = threading.Lock()
+        # disk mode: callers append and push under the spool's own lock only (taken once: the
+        # append re-enters it; see _spool_then_handoff); _overflow: a caller found the handoff
+        # full, the poll thread switches to the replay
+        self._append_lock = self.spool.lock if self.spool is not None else threading.RLock()
         self._overflow = False
         self._stop = threading.Event()
         self.closed = False
@@ -218,7 +218,8 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         (the event's canonical JSON, from the hash chain) the caller only spools those
         bytes; the poll thread encodes and produces the event, in spool order.
         """
-        if canonical is not None and self.spool is not None and not durable and spoolable(event):
+        # (spooled.spoolable inlined: unsigned events only)
+        if canonical is not None and not durable and event["signature"] is None and self.spool:
             return self._spool_then_handoff(event["session_id"].encode(), canonical, event)
         try:
             value = self.serializer(event, None)

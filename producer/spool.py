@@ -92,6 +92,9 @@ class Spool:
         self.fsync_interval = fsync_interval
         self.metrics = metrics if metrics is not None else ProducerMetrics()
         self._lock = threading.RLock()
+        # Public for a writer that appends and acts on the result as one step (the Kafka
+        # publisher's disk-mode handoff); the spool's own methods re-enter it.
+        self.lock = self._lock
         self._lock_fd = os.open(self.dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -102,14 +105,16 @@ class Spool:
         self._size = 0  # sum of the segments' sizes, kept up to date (checked per append)
         self._pending_acks: dict[int, list[int]] = {}
         self._to_sync: list[int] = []  # descriptors of rolled-over segments not synced yet
-        self._dirty = False
+        self._dirty = False  # a rolled-over segment waits for its sync
         self._last_sync = time.monotonic()
         self.torn_records = 0
         self.closed = False
-        # Counted here and moved to Prometheus by sync_metrics (a Counter.inc per record costs
-        # about as much as the write itself).
-        self._unsynced_records = 0
-        self._unsynced_bytes = 0
+        self._plain = fsync != "always"  # appends may take append's common case (not closed)
+        self._heads: dict[bytes, tuple[bytes, int]] = {}  # see _key_head
+        # Records appended, counted here and moved to Prometheus by sync_metrics (a
+        # Counter.inc per record costs about as much as the write itself); the count at the
+        # last report and at the last sync (whether there is anything to sync).
+        self._appended = self._reported = self._synced_mark = 0
         self._load()
         last = max(self._segments, default=0)
         self._active = self._new_segment(last + 1)
@@ -191,55 +196,82 @@ class Spool:
     ) -> RecordRef | None:
         """Append one record (written to the OS when this returns); None when the spool is
         full under ``drop_new`` (the caller counts it) or closed (counted)."""
-        head = _KEYLEN.pack(len(key)) + key
-        length = len(head) + len(value)
-        crc = _crc32(value, _crc32(head))
+        head = self._heads.get(key)
+        if head is None:
+            head = self._key_head(key)
+        prefix, key_crc = head
+        length = len(prefix) + len(value)
         size = _HEADER.size + length
+        crc = _crc32(value, key_crc)
         with self._lock:
-            if self.closed:
-                self.metrics.dropped("spool_closed", stage="spool")
-                return None
-            if self._size + size > self.max_bytes and not self._make_room(size):
-                return None  # the caller decides whether the event is lost, and counts it
             seg = self._active
-            mm, pos = seg.mm, seg.size
+            pos = seg.size
             end = pos + size
             if (
-                mm is not None
+                end <= seg.capacity  # (0 unless the segment is mapped)
+                and self._plain
+                and not sync
                 and segment is None
-                and end <= seg.capacity
-                and (pos < self.segment_bytes)
+                and self._size + size <= self.max_bytes
             ):
-                # the common case, inlined: header and key, then the value, straight into
-                # the mapping (no record assembled in between; a kill between the two
-                # copies leaves a record whose CRC fails: torn, as any partial copy)
-                mid = pos + _HEADER.size + len(head)
-                mm[pos:mid] = _HEADER.pack(length, crc) + head
+                # The common case, once per event: header and key, then the value, straight
+                # into the mapping (no record assembled in between; a kill between the two
+                # copies leaves a record whose CRC fails: torn, as any partial copy).
+                mm = seg.mm
+                assert mm is not None
+                mid = pos + _HEADER.size + len(prefix)
+                mm[pos:mid] = _HEADER.pack(length, crc) + prefix
                 mm[mid:end] = value
                 seg.size = end
-            else:
-                if segment is not None or not seg.fits(size) or seg.size >= self.segment_bytes:
-                    seg = self._writable(segment, size)
-                seg.write(_HEADER.pack(length, crc) + head + value)
-            ref: RecordRef = _new_ref(RecordRef, (seg.no, seg.count))
-            seg.count += 1
-            self._size += size
-            self._dirty = True
-            if sync or self.fsync == "always":
-                seg.sync()
-                self._dirty = False
-            self._unsynced_records += 1
-            self._unsynced_bytes += size
+                index = seg.count
+                seg.count = index + 1
+                self._size += size
+                self._appended += 1
+                return _new_ref(RecordRef, (seg.no, index))
+            return self._append_general(_HEADER.pack(length, crc) + prefix, value, sync, segment)
+
+    def _key_head(self, key: bytes) -> tuple[bytes, int]:
+        """A key's part of the record (``<u16 length><key>``) and its CRC, cached per key
+        (records of one session share their key)."""
+        prefix = _KEYLEN.pack(len(key)) + key
+        head = (prefix, _crc32(prefix))
+        if len(self._heads) >= 4096:
+            self._heads.clear()
+        self._heads[key] = head
+        return head
+
+    def _append_general(
+        self, header: bytes, value: bytes, sync: bool, segment: int | None
+    ) -> RecordRef | None:
+        """:meth:`append` past its common case: closed, full, a new segment, a reserved
+        segment, ``write(2)`` appends or a sync (``_lock`` held)."""
+        size = len(header) + len(value)
+        if self.closed:
+            self.metrics.dropped("spool_closed", stage="spool")
+            return None
+        if self._size + size > self.max_bytes and not self._make_room(size):
+            return None  # the caller decides whether the event is lost, and counts it
+        seg = self._active
+        if segment is not None or not seg.fits(size) or seg.size >= self.segment_bytes:
+            seg = self._writable(segment, size)
+        seg.write(header + value)
+        ref: RecordRef = _new_ref(RecordRef, (seg.no, seg.count))
+        seg.count += 1
+        self._size += size
+        self._appended += 1
+        if sync or self.fsync == "always":
+            seg.sync()
+            self._synced_mark = self._appended
         return ref
 
     def sync_metrics(self) -> None:
         """Move the appends counted since the last call to the Prometheus metrics."""
         with self._lock:
-            records, self._unsynced_records = self._unsynced_records, 0
-            size, self._unsynced_bytes = self._unsynced_bytes, 0
+            records, self._reported = self._appended - self._reported, self._appended
+            size = self._size
         if records:
             self.metrics.spooled.inc(records)
-            self.metrics.spool_bytes.inc(size)
+            self.metrics.spool_bytes.set(size)
 
     def _writable(self, segment: int | None, size: int) -> _Segment:
         if segment is not None and segment != self._active.no:
@@ -335,13 +367,14 @@ class Spool:
         The write-back runs outside the spool lock (on duplicated descriptors, which stay
         valid if a segment is closed meanwhile), so appends never wait for the device.
         """
-        if self.fsync != "interval" or not self._dirty:
+        if self.fsync != "interval" or not (self._dirty or self._appended != self._synced_mark):
             return
         now = time.monotonic()
         if now - self._last_sync < self.fsync_interval:
             return
         with self._lock:
             self._dirty = False
+            self._synced_mark = self._appended
             self._last_sync = now
             if not FSYNC_COVERS_MAPPINGS:  # msync it is, under the lock
                 for seg in self._segments.values():
@@ -432,7 +465,6 @@ class Spool:
             p.unlink(missing_ok=True)
         if self._segments.pop(seg.no, None) is not None:
             self._size -= seg.size
-        self._unsynced_bytes = 0
         self.metrics.spool_bytes.set(self.size_bytes)
 
     def close(self) -> None:
@@ -451,5 +483,6 @@ class Spool:
                     os.close(fd)
             self._to_sync = []
             self.closed = True
+            self._plain = False
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
