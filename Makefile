@@ -7,7 +7,7 @@ KAFKA_PORT ?= 9092
 export TOOLTRAIL_KAFKA_PORT := $(KAFKA_PORT)
 export TOOLTRAIL_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(KAFKA_PORT)
 
-.PHONY: help install test test-unit test-integration lint format run bench kafka-start kafka-stop clean
+.PHONY: help generated install test test-unit test-integration lint format run bench kafka-start kafka-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -15,6 +15,10 @@ help: ## list the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+
+generated: $(BIN)/python ## regenerate schemas/_readers.py (Avro readers of the bundled schemas)
+	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/python -c "from tooltrail.schemas.framing import readers_module as m; print(m(), end='')" > schemas/_readers.py
 
 install: $(BIN)/python ## install tooltrail (non-editable) with every extra and the test tools into $(VENV)
 	@rm -rf build  # setuptools reuses build/lib: a module deleted from the tree would linger

@@ -54,19 +54,26 @@ def _bad(what: str) -> ValueError:
 class _Gen:
     """Emits the source of one reader function."""
 
-    def __init__(self, named: Mapping[str, Any]) -> None:
+    def __init__(self, named: Mapping[str, Any], prefix: str = "") -> None:
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
+        self.const_source: dict[str, str] = {}  # name -> Python expression (module form)
+        self.values: list[str] = []  # names holding decoded values (typed Any in module form)
         self.named = dict(named)
+        self.prefix = prefix
         self.n = 0
 
     def var(self, stem: str) -> str:
         self.n += 1
-        return f"{stem}{self.n}"
+        name = f"{stem}{self.n}"
+        if stem in ("v", "x", "k"):
+            self.values.append(name)
+        return name
 
-    def const(self, value: Any) -> str:
-        name = f"_k{len(self.consts)}"
+    def const(self, value: Any, source: str) -> str:
+        name = f"_k{self.prefix}{len(self.consts)}"
         self.consts[name] = value
+        self.const_source[name] = source
         return name
 
     def emit(self, ind: int, line: str) -> None:
@@ -112,7 +119,7 @@ class _Gen:
             self.record(ind, schema, target, depth)
         elif kind == "enum":
             self.remember(schema)
-            symbols = self.const(tuple(schema["symbols"]))
+            symbols = self.const(tuple(schema["symbols"]), repr(tuple(schema["symbols"])))
             i = self.var("i")
             self.long(ind, i)
             self.emit(ind, f"if not 0 <= {i} < {len(schema['symbols'])}:")
@@ -142,7 +149,9 @@ class _Gen:
                 raise UnsupportedSchema(f"logical type {logical}")
         elif kind in ("float", "double"):
             size, fmt = (4, "<f") if kind == "float" else (8, "<d")
-            unpack = self.const(struct.Struct(fmt).unpack_from)
+            unpack = self.const(
+                struct.Struct(fmt).unpack_from, f"struct.Struct({fmt!r}).unpack_from"
+            )
             self.emit(ind, f"if p + {size} > L:")
             self.emit(ind + 1, "raise EOFError('number runs past the end')")
             self.emit(ind, f"{target} = {unpack}(d, p)[0]")
@@ -229,3 +238,48 @@ def generate_reader(schema: Any) -> tuple[Reader, str]:
     exec(compile(source, "<tooltrail avro reader>", "exec"), scope)  # our own generated source
     reader: Reader = scope["read"]
     return reader, source
+
+
+def module_source(schemas: Mapping[bytes, Any]) -> str:
+    """A module of typed readers for ``schemas`` (fingerprint -> Avro JSON): ``READERS``.
+
+    The same code as :func:`generate_reader`, with types mypyc can compile: setup.py
+    compiles the generated module (``tooltrail/schemas/_readers.py``) into C, where the
+    varint arithmetic runs on machine integers. :class:`~tooltrail.schemas.framing.Decoder`
+    takes a reader from ``READERS`` when one matches the writer's fingerprint.
+    """
+    head = [
+        '"""Avro readers of the bundled schemas. Generated: do not edit.',
+        "",
+        "Regenerate with ``make generated`` (tooltrail.schemas.avro_reader.module_source);",
+        "a unit test fails while this file differs from what the generator writes.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import struct",
+        "from datetime import timedelta as _td",
+        "from typing import Any",
+        "",
+        "from tooltrail.schemas.avro_reader import _EPOCH, Reader, _bad, _long_tail",
+        "",
+    ]
+    bodies: list[str] = []
+    table: list[str] = []
+    for fingerprint, schema in sorted(schemas.items()):
+        tag = fingerprint.hex()
+        gen = _Gen({}, prefix=f"_{tag}_")
+        gen.value(1, schema, "out")
+        head.extend(f"{name} = {expr}" for name, expr in gen.const_source.items())
+        declared = ["out", *gen.values]
+        bodies += [
+            "",
+            "",
+            f"def read_{tag}(d: bytes, p: int) -> tuple[Any, int]:",
+            *(f"    {name}: Any" for name in declared),
+            "    L = len(d)",
+            *gen.lines,
+            "    return out, p",
+        ]
+        table.append(f"    bytes.fromhex({tag!r}): read_{tag},")
+    return "\n".join([*head, *bodies, "", "", "READERS: dict[bytes, Reader] = {", *table, "}", ""])

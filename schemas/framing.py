@@ -23,8 +23,21 @@ from typing import Any, Protocol
 from fastavro import schemaless_reader, schemaless_writer
 
 from tooltrail.errors import ConfigError, DecodeError, SchemaValidationError
-from tooltrail.schemas.avro_reader import Reader, UnsupportedSchema, generate_reader
-from tooltrail.schemas.registry import AvroSchema, SchemaSet, bundled
+from tooltrail.schemas.avro_reader import (
+    Reader,
+    UnsupportedSchema,
+    generate_reader,
+    module_source,
+)
+from tooltrail.schemas.registry import (
+    ALERT,
+    DEAD_LETTER,
+    ENRICHED_TOOL_CALL_EVENT,
+    TOOL_CALL_EVENT,
+    AvroSchema,
+    SchemaSet,
+    bundled,
+)
 
 CONFLUENT_MAGIC = 0x00
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
@@ -218,10 +231,15 @@ class Decoder:
             return _COMPILED[writer.fingerprint]
         except KeyError:
             pass
-        try:
-            compiled: Reader | None = generate_reader(json.loads(writer.expanded_json))[0]
-        except UnsupportedSchema:
-            compiled = None
+        # the bundled schemas' readers, generated ahead and compiled with the package
+        from tooltrail.schemas._readers import READERS  # noqa: PLC0415 (3,000 lines: on use)
+
+        compiled: Reader | None = READERS.get(writer.fingerprint)
+        if compiled is None:
+            try:
+                compiled = generate_reader(json.loads(writer.expanded_json))[0]
+            except UnsupportedSchema:
+                compiled = None
         _COMPILED[writer.fingerprint] = compiled
         return compiled
 
@@ -272,6 +290,14 @@ class Decoder:
         if not isinstance(record, dict):
             raise SchemaValidationError(f"{writer.name}: decoded value is not a record")
         return record
+
+
+def readers_module(schemas: SchemaSet | None = None) -> str:
+    """The source of ``tooltrail/schemas/_readers.py``: readers of the current schemas."""
+    chosen = schemas or bundled()
+    names = (TOOL_CALL_EVENT, ENRICHED_TOOL_CALL_EVENT, ALERT, DEAD_LETTER)
+    current = [chosen.current(name) for name in names]
+    return module_source({s.fingerprint: json.loads(s.expanded_json) for s in current})
 
 
 def single_object_serializer(name: str, schemas: SchemaSet | None = None) -> SingleObjectSerializer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib import resources
 from io import BytesIO
 from typing import Any
 
@@ -22,9 +23,23 @@ from tooltrail.schemas import (
     bundled,
     single_object_serializer,
 )
-from tooltrail.schemas.avro_reader import UnsupportedSchema, generate_reader
+from tooltrail.schemas._readers import READERS
+from tooltrail.schemas.avro_reader import Reader, UnsupportedSchema, generate_reader
+from tooltrail.schemas.framing import readers_module
 
 from .conftest import make_event
+
+
+def both_readers(name: str) -> list[Reader]:
+    """The reader generated now and the one shipped in ``_readers.py`` (compiled in wheels)."""
+    schema = bundled().current(name)
+    return [generate_reader(json.loads(schema.expanded_json))[0], READERS[schema.fingerprint]]
+
+
+def test_shipped_readers_module_is_what_the_generator_writes() -> None:
+    """``make generated`` was run after the last schema or generator change."""
+    shipped = resources.files("tooltrail.schemas").joinpath("_readers.py").read_text()
+    assert shipped == readers_module()
 
 
 def fastavro_bytes(schema: Any, record: Any) -> bytes:
@@ -49,10 +64,10 @@ def test_every_bundled_schema_reads_as_fastavro_does(
     schema = bundled().current(f"io.tooltrail.v1.{name}")
     record = samples[name]().to_avro()  # type: ignore[attr-defined]
     data = b"pad" + fastavro_bytes(schema.parsed, record)
-    read, _ = generate_reader(json.loads(schema.expanded_json))
-    got, end = read(data, 3)
-    assert end == len(data)
-    assert got == schemaless_reader(BytesIO(data[3:]), schema.parsed, None)
+    for read in both_readers(schema.name):
+        got, end = read(data, 3)
+        assert end == len(data)
+        assert got == schemaless_reader(BytesIO(data[3:]), schema.parsed, None)
 
 
 @settings(max_examples=150, deadline=None)
@@ -74,8 +89,9 @@ def test_varied_events_read_as_fastavro_does(
     )
     schema = bundled().current(TOOL_CALL_EVENT)
     data = fastavro_bytes(schema.parsed, event.to_avro())
-    read, _ = generate_reader(json.loads(schema.expanded_json))
-    assert read(data, 0) == (schemaless_reader(BytesIO(data), schema.parsed, None), len(data))
+    expected = (schemaless_reader(BytesIO(data), schema.parsed, None), len(data))
+    for read in both_readers(TOOL_CALL_EVENT):
+        assert read(data, 0) == expected
 
 
 def test_arrays_and_maps_in_size_prefixed_blocks() -> None:
