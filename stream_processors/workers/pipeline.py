@@ -37,23 +37,39 @@ Record = dict[str, Any]
 Clock = Callable[[], datetime]
 
 
-@dataclass(frozen=True, slots=True)
 class RawRecord:
-    """One record of the raw topic, as the consumer saw it."""
+    """One record of the raw topic, as the consumer saw it.
 
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
+    A plain class, not a dataclass: compiled, its constructor is C (one per record), where a
+    dataclass keeps the generated Python ``__init__``.
+    """
+
+    __slots__ = ("key", "offset", "partition", "topic", "value")
+
+    def __init__(
+        self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None
+    ) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"RawRecord({self.topic!r}, {self.partition}, {self.offset}, {self.key!r}, ...)"
 
 
-@dataclass(frozen=True, slots=True)
 class Output:
-    """One encoded record to produce."""
+    """One encoded record to produce (a plain class for the same reason as RawRecord)."""
 
-    key: bytes | None
-    value: bytes
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: bytes | None, value: bytes) -> None:
+        self.key = key
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Output({self.key!r}, {len(self.value)} bytes)"
 
 
 class Analyzer(Protocol):

@@ -35,9 +35,9 @@ class _Round:
     errors: list[Any] = field(default_factory=list)
     reported: list[int] = field(default_factory=lambda: [0])
 
-    def sent(self, item: tuple[str, Output], err: Any, msg: Any) -> None:
+    def sent(self, err: Any, msg: Any) -> None:
         if err is not None:  # runs in flush() or poll(), in an executor thread
-            self.failed.append(item)
+            self.failed.append((msg.topic(), Output(msg.key(), msg.value())))
             self.errors.append(err)
         self.reported[0] += 1
 
@@ -95,13 +95,11 @@ class KafkaWriter(Closing):
         while pending:
             round_ = _Round()
             produce, sent = self.producer.produce, round_.sent
-            for item in pending:
-                topic, out = item
-                report = functools.partial(sent, item)
+            for topic, out in pending:  # a failed one comes back from its report's message
                 try:  # the common case without a coroutine per record
-                    produce(topic, key=out.key, value=out.value, on_delivery=report)
+                    produce(topic, key=out.key, value=out.value, on_delivery=sent)
                 except BufferError:
-                    await self._produce(topic, out.key, out.value, None, report)
+                    await self._produce(topic, out.key, out.value, None, sent)
             await self._reports(round_.reported, len(pending), "outputs")
             if round_.failed:
                 delay = _RETRY_BACKOFF[min(attempt, len(_RETRY_BACKOFF) - 1)]

@@ -14,6 +14,22 @@ from tooltrail.stream_processors.workers.pipeline import Output
 from tooltrail.stream_processors.workers.writer import KafkaWriter
 
 
+class FakeMessage:
+    """What confluent-kafka hands a delivery report: the record it was about."""
+
+    def __init__(self, topic: str, key: Any, value: Any) -> None:
+        self._topic, self._key, self._value = topic, key, value
+
+    def topic(self) -> str:
+        return self._topic
+
+    def key(self) -> Any:
+        return self._key
+
+    def value(self) -> Any:
+        return self._value
+
+
 class FakeProducer:
     """Queues records; ``poll`` reports them, failing the values listed in ``fail_once``."""
 
@@ -23,25 +39,27 @@ class FakeProducer:
         self.full = full  # this many produce calls find the queue full first
         self.fail_once = set(fail_once or ())
         self.fail_always = fail_always
-        self.queue: deque[tuple[str, bytes | None, Any]] = deque()
+        self.queue: deque[tuple[str, Any, bytes | None, Any]] = deque()
         self.delivered: list[tuple[str, bytes | None]] = []
+        self.keys: dict[Any, Any] = {}  # value -> key, as delivered
 
     def produce(self, topic: str, *, key: Any, value: Any, on_delivery: Any, **kw: Any) -> None:
         if self.full:
             self.full -= 1
             raise BufferError("Local: Queue full")
-        self.queue.append((topic, value, on_delivery))
+        self.queue.append((topic, key, value, on_delivery))
 
     def poll(self, timeout: float) -> int:
         served = 0
         while self.queue:
-            topic, value, cb = self.queue.popleft()
+            topic, key, value, cb = self.queue.popleft()
             if self.fail_always or value in self.fail_once:
                 self.fail_once.discard(value)
-                cb("broker said no", None)
+                cb("broker said no", FakeMessage(topic, key, value))
             else:
                 self.delivered.append((topic, value))
-                cb(None, None)
+                self.keys[value] = key
+                cb(None, FakeMessage(topic, key, value))
             served += 1
         return served
 
@@ -61,9 +79,10 @@ def test_failed_outputs_are_sent_again_until_delivered(monkeypatch: pytest.Monke
     monkeypatch.setattr("tooltrail.stream_processors.workers.writer._RETRY_BACKOFF", (0.0,))
     producer = FakeProducer(fail_once={b"b", b"c"})
     writer, metrics = writer_with(producer)
-    outputs = [("enriched", Output(b"k", v)) for v in (b"a", b"b", b"c")]
+    outputs = [("enriched", Output(b"k" + v, v)) for v in (b"a", b"b", b"c")]
     asyncio.run(writer.deliver(outputs))
     assert sorted(v for _, v in producer.delivered) == [b"a", b"b", b"c"]
+    assert producer.keys == {b"a": b"ka", b"b": b"kb", b"c": b"kc"}  # re-sent with their keys
     assert metrics.send_retries._value.get() == 2
 
 
