@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from operator import itemgetter
 from typing import Any
 
 from tooltrail.producer.metrics import ProducerMetrics
@@ -31,6 +32,7 @@ _PERMANENT = frozenset(
     }
 )
 _PURGED = frozenset({"_PURGE_QUEUE", "_PURGE_INFLIGHT"})
+_ref = itemgetter(0)  # of a generation's (ref, value)
 
 
 class Delivery:
@@ -103,7 +105,9 @@ class Delivery:
                 gen, self._gen = self._gen, []
                 failed, self._gen_failed = self._gen_failed, {}
                 # a record that failed for good was dropped (counted): acknowledged too
-                acked = [r for r, v in gen if failed.get(v) is not False]
+                if failed:
+                    acked = [r for r, v in gen if failed.get(v) is not False]
+                else:
+                    acked = list(map(_ref, gen))
         if acked and self.spool is not None:
-            for i in range(0, len(acked), 1024):  # (a caller appending waits for one chunk)
-                self.spool.ack_many(acked[i : i + 1024])
+            self.spool.ack_many(acked)

@@ -37,6 +37,8 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -61,6 +63,7 @@ class RecordRef(NamedTuple):
     index: int  # type: ignore[assignment]  # shadows tuple.index, by design
 
 
+_segment_no, _index = itemgetter(0), itemgetter(1)
 _new_ref = tuple.__new__  # RecordRef without the Python-level __new__ (one per event)
 _crc32 = zlib.crc32
 
@@ -92,6 +95,7 @@ class Spool:
         self.fsync_interval = fsync_interval
         self.metrics = metrics if metrics is not None else ProducerMetrics()
         self._lock = threading.RLock()
+        self._metrics_lock = threading.Lock()
         # Public for a writer that appends and acts on the result as one step (the Kafka
         # publisher's disk-mode handoff); the spool's own methods re-enter it.
         self.lock = self._lock
@@ -266,8 +270,11 @@ class Spool:
 
     def sync_metrics(self) -> None:
         """Move the appends counted since the last call to the Prometheus metrics."""
-        with self._lock:
-            records, self._reported = self._appended - self._reported, self._appended
+        if self._appended == self._reported:
+            return
+        with self._metrics_lock:  # (not the spool lock: appending callers do not wait)
+            appended = self._appended
+            records, self._reported = appended - self._reported, appended
             size = self._size
         if records:
             self.metrics.spooled.inc(records)
@@ -324,26 +331,38 @@ class Spool:
         self.ack_many((ref,))
 
     def ack_many(self, refs: Iterable[RecordRef]) -> None:
-        """Mark records delivered, under one lock (buffered; written by :meth:`flush_acks`)."""
+        """Mark records delivered (buffered; written by :meth:`flush_acks`).
+
+        The refs are grouped by segment before the lock is taken (refs of one segment in a
+        row form one group); under the lock each group is one set update and one list
+        extend, so an appending caller never waits for a Python loop over the refs."""
+        groups = [(no, list(map(_index, run))) for no, run in groupby(refs, _segment_no)]
         with self._lock:
             segments, pending = self._segments, self._pending_acks
-            last_no, seg, batch = -1, None, None
-            for no, index in refs:
-                if no != last_no:
-                    last_no, seg = no, segments.get(no)
-                    if seg is not None:
-                        batch = pending.get(no)
-                        if batch is None:
-                            batch = pending[no] = []
-                if seg is None or index in seg.acked:
+            for no, indexes in groups:
+                seg = segments.get(no)
+                if seg is None:  # deleted (evicted) meanwhile
                     continue
-                seg.acked.add(index)
-                assert batch is not None
-                batch.append(index)
+                seg.acked.update(indexes)  # (a repeated ack is harmless: sets, on load too)
+                batch = pending.get(no)
+                if batch is None:
+                    pending[no] = indexes
+                else:
+                    batch.extend(indexes)
 
     def flush_acks(self) -> None:
-        """Write buffered acks; delete segments that are complete; update the metrics."""
+        """Write buffered acks; delete segments that are complete; update the metrics.
+
+        The ack files are written outside the lock (on duplicated descriptors, valid even if
+        the segment is deleted meanwhile): a write lets other threads run, and a caller
+        appending then must not find the lock taken."""
         self.sync_metrics()
+        active = self._active
+        if not self._pending_acks and not (
+            active.pending == 0 and active.size >= self.segment_bytes
+        ):
+            return
+        writes: list[tuple[int, list[int]]] = []
         with self._lock:
             batches, self._pending_acks = self._pending_acks, {}
             for no, indexes in batches.items():
@@ -357,9 +376,14 @@ class Spool:
                     seg.ack_fd = os.open(
                         seg.path.with_suffix(".ack"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
                     )
-                os.write(seg.ack_fd, struct.pack(f"<{len(indexes)}I", *indexes))
+                writes.append((os.dup(seg.ack_fd), indexes))
             if self._active.pending == 0 and self._active.size >= self.segment_bytes:
                 self.roll()
+        for fd, indexes in writes:
+            try:
+                os.write(fd, struct.pack(f"<{len(indexes)}I", *indexes))
+            finally:
+                os.close(fd)
 
     def maybe_sync(self) -> None:
         """fsync the writable segments if the ``interval`` policy says it is time.
