@@ -62,11 +62,18 @@ class SpoolFeed:
         raise NotImplementedError
 
     def _spool_then_handoff(
-        self, key: bytes, value: bytes, item: Any, *, sync: bool = False
+        self,
+        key: bytes,
+        value: bytes,
+        item: Any,
+        *,
+        sync: bool = False,
+        sha256_hex: str | None = None,
     ) -> bool:
         """Disk mode, caller: ``value`` into the spool (recorded when this returns), then
         ``item`` (the event dict to encode, or the wire bytes) onto the handoff for the poll
-        thread to encode and produce, in spool order.
+        thread to encode and produce, in spool order. ``sha256_hex``: see
+        :meth:`Spool.append`.
 
         Only ``_append_lock`` (the spool's lock) is taken, which the poll thread holds for
         spool bookkeeping and to end a backlog (see ``_replay_step``), never while it encodes
@@ -81,7 +88,7 @@ class SpoolFeed:
             self.metrics.dropped("closed")
             return False
         with self._append_lock:
-            ref = spool.append(key, value, sync=sync)
+            ref = spool.append(key, value, sync=sync, sha256_hex=sha256_hex)
             if ref is None:
                 self.metrics.dropped("spool_full")
                 return False

@@ -215,12 +215,15 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         """Encode and hand over one event; True when queued durably or to librdkafka.
 
         In ``disk`` mode the event is in the spool when this returns. With ``canonical``
-        (the event's canonical JSON, from the hash chain) the caller only spools those
-        bytes; the poll thread encodes and produces the event, in spool order.
+        (the event's canonical JSON, from the hash chain: the bytes whose SHA-256 is its
+        ``event_hash``) the caller only spools those bytes; the poll thread encodes and
+        produces the event, in spool order.
         """
-        # (spooled.spoolable inlined: unsigned events only)
+        # (spooled.spoolable inlined: unsigned events only). The chain made event_hash the
+        # SHA-256 of exactly these bytes: the spool derives the record's check from it.
         if canonical is not None and not durable and event["signature"] is None and self.spool:
-            return self._spool_then_handoff(event["session_id"].encode(), canonical, event)
+            key = event["session_id"].encode()
+            return self._spool_then_handoff(key, canonical, event, sha256_hex=event["event_hash"])
         try:
             value = self.serializer(event, None)
         except Exception:

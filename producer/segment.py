@@ -1,7 +1,12 @@
 """One spool segment file: its record format, its appends (memory-mapped) and its recovery.
 
-Record: ``<u32 length><u32 crc32><payload>``; payload ``<u16 key length><key><value>``; a
-segment starts with the magic ``TTSPOOL1``.
+Record: ``<u32 length><u32 check><payload>``; payload ``<u16 key length><key><value>``; a
+segment starts with the magic ``TTSPOOL2`` (``TTSPOOL1``: an earlier version's segment, read
+the same way). The check is the CRC-32 of the payload; or, when the length's top bit
+(``HASHED``) is set, the first 4 bytes of the value's SHA-256 XOR the CRC-32 of
+``<u16 key length><key>``: an event spooled as its canonical JSON has that SHA-256 already
+(its ``event_hash``), so its record is checked without a second pass over the bytes on the
+appending caller's path (:func:`record_ok` verifies either kind on reading).
 
 The active segment is written through a shared memory mapping of a file preallocated to its
 capacity (``posix_fallocate``, so a full disk shows at allocation, never as a fault while
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import mmap
 import os
 import struct
@@ -43,7 +49,10 @@ from tooltrail.errors import ConfigError
 FSYNC_COVERS_MAPPINGS = sys.platform.startswith("linux")
 HEADER = struct.Struct("<II")
 KEYLEN = struct.Struct("<H")
-MAGIC = b"TTSPOOL1"
+MAGIC = b"TTSPOOL2"
+_MAGICS = (MAGIC, b"TTSPOOL1")  # TTSPOOL1: CRC-checked records only
+HASHED = 0x8000_0000  # in the length word: the check is SHA-256-based (see the module doc)
+LENGTH = 0x7FFF_FFFF
 MADV_POPULATE_WRITE = 23  # Linux >= 5.14: fault pages in writable, as a write would
 
 
@@ -183,6 +192,18 @@ def prefault(address: int, length: int) -> None:
         _prefault_supported = False  # an older kernel: the appends fault the pages
 
 
+def record_ok(word: int, check: int, body: bytes) -> bool:
+    """Whether ``body`` (the payload) matches the ``check`` of its header ``word``."""
+    if not word & HASHED:
+        return zlib.crc32(body) == check
+    if len(body) < KEYLEN.size:
+        return False
+    (klen,) = KEYLEN.unpack_from(body)
+    split = KEYLEN.size + klen
+    digest = hashlib.sha256(memoryview(body)[split:]).digest()
+    return int.from_bytes(digest[:4], "big") ^ zlib.crc32(body[:split]) == check
+
+
 def scan(seg: Segment) -> bool:
     """Count ``seg``'s valid records and cut the file after them.
 
@@ -196,18 +217,19 @@ def scan(seg: Segment) -> bool:
             fh.write(MAGIC)
         seg.size, seg.count = len(MAGIC), 0
         return False
-    if data[: len(MAGIC)] != MAGIC:
+    if data[: len(MAGIC)] not in _MAGICS:
         if len(data) < len(MAGIC) and MAGIC.startswith(data):  # torn at creation
             data = b""
         else:
             raise ConfigError(f"{seg.path} is not a tooltrail spool segment")
     pos, count, end = len(MAGIC), 0, len(data)
     while pos + HEADER.size <= end:
-        length, crc = HEADER.unpack_from(data, pos)
+        word, check = HEADER.unpack_from(data, pos)
+        length = word & LENGTH
         if length == 0:  # no record is empty (the key length is in it): the end
             break
         body = data[pos + HEADER.size : pos + HEADER.size + length]
-        if len(body) != length or zlib.crc32(body) != crc:
+        if len(body) != length or not record_ok(word, check, body):
             break
         pos += HEADER.size + length
         count += 1

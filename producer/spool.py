@@ -44,7 +44,14 @@ from typing import Any, NamedTuple
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
-from tooltrail.producer.segment import FSYNC_COVERS_MAPPINGS, prefault, scan
+from tooltrail.producer.segment import (
+    FSYNC_COVERS_MAPPINGS,
+    HASHED,
+    LENGTH,
+    prefault,
+    record_ok,
+    scan,
+)
 from tooltrail.producer.segment import HEADER as _HEADER
 from tooltrail.producer.segment import KEYLEN as _KEYLEN
 from tooltrail.producer.segment import MAGIC as _MAGIC
@@ -196,17 +203,31 @@ class Spool:
             return sum(s.pending for s in self._segments.values())
 
     def append(
-        self, key: bytes, value: bytes, *, sync: bool = False, segment: int | None = None
+        self,
+        key: bytes,
+        value: bytes,
+        *,
+        sync: bool = False,
+        segment: int | None = None,
+        sha256_hex: str | None = None,
     ) -> RecordRef | None:
         """Append one record (written to the OS when this returns); None when the spool is
-        full under ``drop_new`` (the caller counts it) or closed (counted)."""
+        full under ``drop_new`` (the caller counts it) or closed (counted).
+
+        ``sha256_hex``: the SHA-256 of ``value`` when the caller has it (an event's
+        ``event_hash`` over its canonical JSON): the record's check is then derived from it
+        instead of a CRC over the value (see ``segment.py``). It must be that digest: a
+        record whose check fails is cut off as torn when the spool is opened."""
         head = self._heads.get(key)
         if head is None:
             head = self._key_head(key)
         prefix, key_crc = head
         length = len(prefix) + len(value)
         size = _HEADER.size + length
-        crc = _crc32(value, key_crc)
+        if sha256_hex is None:
+            word, crc = length, _crc32(value, key_crc)
+        else:
+            word, crc = length | HASHED, int(sha256_hex[:8], 16) ^ key_crc
         with self._lock:
             seg = self._active
             pos = seg.size
@@ -224,7 +245,7 @@ class Spool:
                 mm = seg.mm
                 assert mm is not None
                 mid = pos + _HEADER.size + len(prefix)
-                mm[pos:mid] = _HEADER.pack(length, crc) + prefix
+                mm[pos:mid] = _HEADER.pack(word, crc) + prefix
                 mm[mid:end] = value
                 seg.size = end
                 index = seg.count
@@ -232,7 +253,7 @@ class Spool:
                 self._size += size
                 self._appended += 1
                 return _new_ref(RecordRef, (seg.no, index))
-            return self._append_general(_HEADER.pack(length, crc) + prefix, value, sync, segment)
+            return self._append_general(_HEADER.pack(word, crc) + prefix, value, sync, segment)
 
     def _key_head(self, key: bytes) -> tuple[bytes, int]:
         """A key's part of the record (``<u16 length><key>``) and its CRC, cached per key
@@ -444,10 +465,11 @@ class Spool:
                 continue
             pos, index = len(_MAGIC), 0
             while pos + _HEADER.size <= len(data):
-                length, crc = _HEADER.unpack_from(data, pos)
+                word, check = _HEADER.unpack_from(data, pos)
+                length = word & LENGTH
                 start = pos + _HEADER.size
                 body = data[start : start + length]
-                if len(body) != length or zlib.crc32(body) != crc:
+                if len(body) != length or not record_ok(word, check, body):
                     break
                 pos = start + length
                 ref = RecordRef(no, index)

@@ -3,6 +3,7 @@ are cut and counted; records too big for a segment get their own."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -105,3 +106,58 @@ def test_rolled_segments_are_synced_by_the_interval_sync_not_the_caller(tmp_path
     again = Spool(directory=tmp_path)
     assert len(values(again)) == 201
     again.close()
+
+
+def test_records_checked_by_their_sha256_survive_a_reopen_and_damage_is_cut(
+    tmp_path: Path,
+) -> None:
+    """A value spooled with its SHA-256 (an event's canonical JSON and event_hash) gets a
+    check derived from it: read back like any record; a changed byte, or a digest that is
+    not the value's, makes it torn."""
+    s = Spool(directory=tmp_path)
+    docs = [b'{"i":%d,"kind":"tool_call"}' % i for i in range(4)]
+    for doc in docs[:3]:
+        s.append(b"session", doc, sha256_hex=hashlib.sha256(doc).hexdigest())
+    s.append(b"k", b"crc-checked")  # both kinds in one segment
+    assert values(s) == [*docs[:3], b"crc-checked"]
+    s.close()
+    reopened = Spool(directory=tmp_path)
+    assert values(reopened) == [*docs[:3], b"crc-checked"]
+    assert [k for _, k, _ in reopened.iter_pending()] == [b"session"] * 3 + [b"k"]
+    assert reopened.torn_records == 0
+    reopened.append(b"session", docs[3], sha256_hex=hashlib.sha256(b"other").hexdigest())
+    reopened.close()
+    again = Spool(directory=tmp_path)
+    assert again.torn_records == 1  # the record with the wrong digest
+    assert values(again) == [*docs[:3], b"crc-checked"]
+    again.close()
+
+
+def test_a_changed_byte_in_a_sha256_checked_record_ends_the_segment(tmp_path: Path) -> None:
+    s = Spool(directory=tmp_path)
+    docs = [b'{"i":%d}' % i for i in range(3)]
+    for doc in docs:
+        s.append(b"session", doc, sha256_hex=hashlib.sha256(doc).hexdigest())
+    s.close()
+    seg = next(tmp_path.glob("*.seg"))
+    image = bytearray(seg.read_bytes())
+    where = image.rindex(b'{"i":1}') + 5
+    image[where] ^= 0x01  # the second record's value
+    seg.write_bytes(bytes(image))
+    reopened = Spool(directory=tmp_path)
+    assert values(reopened) == docs[:1]
+    assert reopened.torn_records == 1
+    reopened.close()
+
+
+def test_a_segment_of_the_earlier_format_is_still_read(tmp_path: Path) -> None:
+    s = Spool(directory=tmp_path)
+    s.append(b"k", b"old-1")
+    s.append(b"k", b"old-2")
+    s.close()
+    seg = next(tmp_path.glob("*.seg"))
+    seg.write_bytes(b"TTSPOOL1" + seg.read_bytes()[len(MAGIC) :])
+    reopened = Spool(directory=tmp_path)
+    assert values(reopened) == [b"old-1", b"old-2"]
+    assert reopened.torn_records == 0
+    reopened.close()
