@@ -503,6 +503,7 @@ class DetectionEngine:
             matcher = by_id.get(rule_id)
             if matcher is None:
                 continue
+            matcher.adopt(rs)
             for deadline, sub, token in matcher.timers(rs):
                 self.add_timer(deadline, key, matcher.index, sub, token)
 

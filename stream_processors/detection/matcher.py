@@ -23,7 +23,7 @@ PRUNE_AT = 8  # inner tables above this size drop their expired entries first
 
 
 def prune_groups(groups: dict[str, Any], horizon: int, distinct: bool, keep: str) -> None:
-    """Drop threshold windows whose newest entry left the window (not an eviction).
+    """Drop distinct or sum windows whose newest entry left the window (not an eviction).
 
     Groups are kept in order of their latest event (an update moves its group to the end),
     so the stale ones are at the front. ``keep`` is the group being filled (the newest; it
@@ -200,6 +200,9 @@ class Matcher:
     def timers(self, rs: dict[str, Any]) -> list[tuple[int, str, str]]:
         """``(deadline, sub, token)`` of the timers a restored state needs."""
         return []
+
+    def adopt(self, rs: dict[str, Any]) -> None:
+        """Bring a restored state written by an older version to the current form."""
 
 
 class EventMatcher(Matcher):

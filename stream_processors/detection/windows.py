@@ -28,38 +28,30 @@ class ThresholdMatcher(Matcher):
         self.th = rule.threshold
         self.within = rule.within_us or 0
         self.needed = int(self.th.value) + (1 if self.th.strict else 0)
+        self.width = 2 * self.needed  # entries of a full count window (see _on_count)
         self.measure = self.th.measure
         self.pair = rule.by[1:] if len(rule.by) == 3 else None
         self.by_session = rule.by[:1] == ("session_id",)
 
-    def on_event(  # noqa: PLR0911, PLR0912, PLR0915 (the hot path: helpers inlined on purpose)
+    def on_event(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
+        """One more event in its group's window: distinct count or sum (count: _on_count)."""
+        if self.measure == "count":
+            self._on_count(engine, v, roles, out)
+            return
         key = self.key_of(v)
-        pair = self.pair
-        if pair is not None:
-            # group_fn's two() inlined (identical-call loops group by tool and arguments).
-            a = v[pair[0]]
-            b = v[pair[1]]
-            if a is None or b is None:
-                return
-            group = f"{a}\x1f{b}"
-        else:
-            group_of = self.group_of  # inlined self.group(): this runs for most events
-            group = "" if group_of is None else group_of(v)
-            if group is None:
-                return
-        if key is None:
+        group_of = self.group_of  # inlined self.group()
+        group = "" if group_of is None else group_of(v)
+        if key is None or group is None:
             return
         ts = v["ts"]
         measure = self.measure
-        value: Any = None
-        if measure != "count":
-            value = v[self.th.field or ""]
-            if value is None:
-                return
-            if measure == "sum" and (not isinstance(value, int | float) or isinstance(value, bool)):
-                return
+        value = v[self.th.field or ""]
+        if value is None:
+            return
+        if measure == "sum" and (not isinstance(value, int | float) or isinstance(value, bool)):
+            return
         rs = engine.rule_state(key, self, ts)
         groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
@@ -67,37 +59,21 @@ class ThresholdMatcher(Matcher):
         horizon = ts - self.within
         eid = v["event_id"]
         win: Any = groups.get(group)
-        if measure == "count":
-            # _count inlined (the common case: one more event in a window not yet full).
-            if win is None:
-                win = groups[group] = [[ts, eid]]
-                if len(groups) > rs.get("pn", PRUNE_AT):
-                    self._prune(engine, rs, groups, horizon, group)
-            else:
-                win.append([ts, eid])
-                if len(win) > self.needed:
-                    del win[0]
-                # Keep groups in order of their latest event, so pruning stops at the first
-                # live one (and a cap evicts the least recently active group).
-                del groups[group]
-                groups[group] = win
-            if len(win) < self.needed or win[0][0] < horizon:
-                return
-            items = win
+        if win is None:
+            win = groups[group] = {} if measure == "distinct" else []
+            if len(groups) > rs.get("pn", PRUNE_AT):
+                self._prune(engine, rs, groups, horizon, group)
         else:
-            if win is None:
-                win = groups[group] = {} if measure == "distinct" else []
-                if len(groups) > rs.get("pn", PRUNE_AT):
-                    self._prune(engine, rs, groups, horizon, group)
-            else:
-                del groups[group]  # latest activity last, as above
-                groups[group] = win
-            if measure == "distinct":
-                items = self._distinct(win, ts, eid, horizon, text_of(value))
-            else:
-                items = self._sum(engine, win, ts, eid, horizon=horizon, value=value)
-            if items is None:
-                return
+            # Keep groups in order of their latest event, so pruning stops at the first live
+            # one (and a cap evicts the least recently active group).
+            del groups[group]
+            groups[group] = win
+        if measure == "distinct":
+            items = self._distinct(win, ts, eid, horizon, text_of(value))
+        else:
+            items = self._sum(engine, win, ts, eid, horizon=horizon, value=value)
+        if items is None:
+            return
         self._reached(engine, v, rs=rs, groups=groups, group=group, items=items, out=out)
 
     def _reached(
@@ -130,7 +106,13 @@ class ThresholdMatcher(Matcher):
     def _on_count(
         self, engine: DetectionEngine, v: Mapping[str, Any], roles: list[int], out: list[Any]
     ) -> None:
-        """on_event for ``count``: one more event in its group's window (the hot path)."""
+        """on_event for ``count``: one more event in its group's window (the hot path).
+
+        A count window is one flat list ``[ts, event_id, ts, event_id ...]``, oldest first:
+        most groups (identical-call loops group by tool and arguments) only ever see one
+        event, and one list per group is half the objects to allocate and free of a list of
+        pairs.
+        """
         key = v[SESSION_KEY_SLOT] if self.by_session else self.key_of(v)
         pair = self.pair
         if pair is not None:
@@ -152,22 +134,32 @@ class ThresholdMatcher(Matcher):
         if groups is None:
             groups = rs["g"] = {}
         win: list[Any] | None = groups.get(group)
-        needed = self.needed
+        width = self.width
         if win is None:
-            win = groups[group] = [[ts, v["event_id"]]]
+            win = groups[group] = [ts, v["event_id"]]
             if len(groups) > rs.get("pn", PRUNE_AT):
                 self._prune(engine, rs, groups, ts - self.within, group)
-            if needed > 1:
+            if width > 2:
                 return
         else:
-            win.append([ts, v["event_id"]])
-            if len(win) > needed:
-                del win[0]
+            win += (ts, v["event_id"])
+            if len(win) > width:
+                del win[:2]
             del groups[group]  # latest activity last (see on_event)
             groups[group] = win
-            if len(win) < needed or win[0][0] < ts - self.within:
+            if len(win) < width or win[0] < ts - self.within:
                 return
-        self._reached(engine, v, rs=rs, groups=groups, group=group, items=win, out=out)
+        items = [win[i : i + 2] for i in range(0, len(win), 2)]
+        self._reached(engine, v, rs=rs, groups=groups, group=group, items=items, out=out)
+
+    def adopt(self, rs: dict[str, Any]) -> None:
+        """Count windows restored from a snapshot of the older ``[[ts, id], ...]`` form."""
+        if self.measure != "count":
+            return
+        groups = rs.get("g") or {}
+        for name, win in groups.items():
+            if win and type(win[0]) is list:
+                groups[name] = [x for item in win for x in item]
 
     def _prune(
         self,
@@ -178,7 +170,17 @@ class ThresholdMatcher(Matcher):
         group: str,
     ) -> None:
         """Amortised: prune again only once the table has doubled since."""
-        prune_groups(groups, horizon, self.measure == "distinct", group)
+        if self.measure == "count":
+            # prune_groups for flat count windows (newest time second to last), inlined.
+            stale = []
+            for name, win in groups.items():
+                if name == group or win[-2] >= horizon:
+                    break
+                stale.append(name)
+            for name in stale:
+                del groups[name]
+        else:
+            prune_groups(groups, horizon, self.measure == "distinct", group)
         engine.cap_dict(groups)
         rs["pn"] = max(PRUNE_AT, 2 * len(groups))
 

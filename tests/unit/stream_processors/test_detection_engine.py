@@ -25,6 +25,17 @@ rules:
       - {name: held, where: {verdict: approval_required}}
       - {name: answer, absent: true, where: {verdict: [allow, deny]}}
 """
+LOOP = """
+rules:
+  - id: LOOP
+    name: identical_calls
+    kind: threshold
+    by: [session_id, tool, args_hash]
+    within: 2m
+    where: {args_hash: {exists: true}}
+    count: {gte: 4}
+    suppress: 10m
+"""
 SEQ = """
 rules:
   - id: SEQ
@@ -70,6 +81,27 @@ def test_snapshot_restore_mid_stream_gives_the_same_alerts(
     second = DetectionEngine(rules=rules, allowed_lateness=5.0)
     second.restore_all(table.items())
     alerts += _run(second, stream[half:])
+    assert alerts == expected
+
+
+def test_count_windows_of_the_older_snapshot_form_are_restored(sp: SimpleNamespace) -> None:
+    """Count windows were lists of ``[ts, id]`` pairs; a table written then still restores."""
+    rules = load_rules_text(LOOP)
+    calls = [sp.event(i, "search_docs", at=10.0 * i, arguments={"q": "status"}) for i in range(6)]
+    stream = sp.enrich_all(calls)
+    expected = _run(DetectionEngine(rules=rules, allowed_lateness=0.0), stream)
+    assert [a["event_ids"] for a in expected] == [[e["event"]["event_id"] for e in stream[:4]]]
+
+    first = DetectionEngine(rules=rules, allowed_lateness=0.0)
+    alerts = first.process_many(stream[:3])
+    state = first.snapshot("session_id=s1")
+    assert state is not None
+    for groups in (rs["g"] for rs in state["r"].values()):
+        for name, win in groups.items():  # back to the older form
+            groups[name] = [win[i : i + 2] for i in range(0, len(win), 2)]
+    second = DetectionEngine(rules=rules, allowed_lateness=0.0)
+    second.restore("session_id=s1", state)
+    alerts += _run(second, stream[3:])
     assert alerts == expected
 
 
