@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 import weakref
@@ -166,6 +167,7 @@ class ProcessorsApp:
                     await self.checkpoint(list(self.runtimes))
                 if self._settling is not None:
                     await self._settling
+            self.metrics.unwatch_gc()
             await faust_on_stop()
 
         self.app.on_stop = on_stop  # type: ignore[method-assign]
@@ -252,6 +254,10 @@ class ProcessorsApp:
                 self.state.changelog_topic.get_topic_name(),
             ]
         )
+        # What exists now (modules, Faust, the rule pack) lives as long as the worker: keep
+        # it out of the collector's full passes, which stop every partition while they run.
+        gc.freeze()
+        self.metrics.watch_gc()
 
     async def _heartbeat(self, *args: Any) -> None:
         """Let idle partitions release buffered alerts (see PartitionRuntime.heartbeat)."""

@@ -6,6 +6,8 @@ scraped, from the consumer's high-water marks and read offsets.
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -77,8 +79,32 @@ class ProcessorMetrics:
             ["partition"],
             registry=r,
         )
+        self.gc_pause_seconds = Histogram(
+            "tooltrail_processor_gc_pause_seconds",
+            "Python garbage-collector pauses (the whole worker waits), by generation.",
+            ["generation"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+            registry=r,
+        )
         self.drops = DropCounter(registry=r)
         self._lag_source: LagSource | None = None
+        self._gc_started = 0.0
+
+    def watch_gc(self) -> None:
+        """Time every garbage collection into ``gc_pause_seconds`` (alert latency spikes)."""
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
+
+    def unwatch_gc(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            elapsed = time.perf_counter() - self._gc_started
+            self.gc_pause_seconds.labels(str(info["generation"])).observe(elapsed)
 
     def observe(self, result: BatchResult) -> None:
         self.batches.inc()
