@@ -58,7 +58,7 @@ from tooltrail.producer.segment import MAGIC as _MAGIC
 from tooltrail.producer.segment import Segment as _Segment
 
 _ACK = struct.Struct("<I")
-PREFAULT_AHEAD = 512 << 10  # bytes of the active segment kept faulted in past the appends
+PREFAULT_AHEAD = 2 << 20  # bytes of the active segment kept faulted in past the appends
 FULL_POLICIES = ("drop_new", "drop_oldest")
 FSYNC_POLICIES = ("always", "interval", "never")
 
