@@ -473,6 +473,8 @@ class ProcessorsApp:
                 high = consumer.highwater(tp)
             except Exception:  # nothing fetched yet
                 continue
+            if high is None:  # assigned, not fetched yet: no lag to report
+                continue
             last = read.get(tp.partition)
             lags[tp.partition] = max(int(high) - (last + 1 if last is not None else 0), 0)
         return lags
