@@ -88,7 +88,7 @@ class SpoolFeed:
             self.metrics.dropped("closed")
             return False
         with self._append_lock:
-            ref = spool.append(key, value, sync=sync, sha256_hex=sha256_hex)
+            ref = spool.append_locked(key, value, sync, None, sha256_hex)
             if ref is None:
                 self.metrics.dropped("spool_full")
                 return False
