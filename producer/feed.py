@@ -174,6 +174,7 @@ class SpoolFeed:
                     batch = [b for b in batch if b[0] > cursor]
                     n = len(batch)
                 self._transit += n
+            append = ready.append
             for ref, key, event in batch:
                 try:
                     value = event if event.__class__ is bytes else encode(event, None)
@@ -181,7 +182,7 @@ class SpoolFeed:
                     self._encode_failed(ref, event)
                     self._transit -= 1
                     continue
-                ready.append((ref, key, value))
+                append((ref, key, value))
 
     def _produce_ready(self) -> None:
         """Produce encoded records into the open generation, up to replay_max_inflight in
@@ -197,18 +198,17 @@ class SpoolFeed:
                     void = True  # spooled after _cursor: the replay sends them, in order
                     break
                 gen = self._gen  # (a flush() caller's _settle may have closed the last one)
-                end = min(done + HANDOFF_CHUNK, limit)
-                moved = 0
+                before, append = len(gen), gen.append
                 try:
-                    for i in range(done, end):
-                        ref, key, value = ready[i]
+                    for ref, key, value in ready[done : min(done + HANDOFF_CHUNK, limit)]:
                         produce(topic, value, key, -1, deliver)
-                        self._cursor = ref
-                        gen.append((ref, value))
-                        moved += 1
+                        append((ref, value))
                 except BufferError:
                     self._enter_backlog("queue_full")
                     void = True
+                moved = len(gen) - before
+                if moved:
+                    self._cursor = gen[-1][0]  # the last one produced
                 self._handed += moved
                 self._transit -= moved
                 done += moved
