@@ -268,15 +268,17 @@ class SpoolFeed:
         """Back to the handoff once the replay has sent every spooled record (``_lock`` held).
 
         Under ``_append_lock`` too, so no caller is between its append and its decision
-        to push: what was appended is behind ``_cursor`` (checked here), what comes next
-        is pushed."""
-        assert self.spool is not None
+        to push: what was appended is behind ``_cursor`` (checked here; or acknowledged
+        already, an event that did not encode), what comes next is pushed."""
+        spool = self.spool
+        assert spool is not None
         with self._append_lock:
-            tail = self.spool.tail()
+            tail = spool.tail()
             if (
                 self.durability == "disk"
                 and tail is not None
                 and (self._cursor is None or tail > self._cursor)
+                and spool.pending
             ):
                 self._replay_iter = None  # appended since the replay looked: read it next
                 return

@@ -171,9 +171,9 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         self._ready: list[tuple[RecordRef, bytes, bytes]] = []
         self._ready_epoch = self._epoch = 0
         self._transit = 0  # records taken off the handoff and not yet produced
-        # disk mode: callers append and push under the spool's own lock only (taken once: the
-        # append re-enters it; see _spool_then_handoff); _overflow: a caller found the handoff
-        # full, the poll thread switches to the replay
+        # disk mode: callers append and push under the spool's own lock only (see
+        # _spool_then_handoff); _overflow: a caller found the handoff full, the poll thread
+        # switches to the replay
         self._append_lock = self.spool.lock if self.spool is not None else threading.RLock()
         self._overflow = False
         self._stop = threading.Event()
@@ -369,7 +369,8 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
                 if self.spool is not None:
                     self.spool.flush_acks()
                     self.spool.maybe_sync()
-                    self.spool.prefault()
+                    if not self._memory:  # (memory mode spools only in a backlog)
+                        self.spool.prefault()
                     if self._backlog and not self._replay_step():
                         self._stop.wait(0.01)
             except Exception:  # the background thread must survive anything

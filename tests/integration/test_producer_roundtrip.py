@@ -92,3 +92,35 @@ def test_consumed_back_intact_and_in_order_per_session(
     report = verify(got, keys={"k1": key}, require_signatures=True)
     assert report.ok, report.to_dict()["findings"][:5]
     assert "abcdefghijklmnop" not in repr(got)  # the bearer token never left the process
+
+
+def test_disk_mode_handoff_overflow_replays_in_order_without_loss_or_repeat(
+    kafka_bootstrap: str, unique_topic: Any, tmp_path: Path
+) -> None:
+    """A handoff far smaller than a burst: callers keep spooling; past the limit nothing is
+    pushed, the poll thread switches to the replay (which reads the spool after the last
+    record it sent) and back, again and again. Every event arrives once, in order."""
+    topic = unique_topic(partitions=1)
+    pub = KafkaPublisher(
+        bootstrap_servers=kafka_bootstrap,
+        topic=topic,
+        durability="disk",
+        spool_dir=tmp_path,
+        replay_max_inflight=64,
+        replay_batch=50,
+    )
+    auditor = Auditor(publisher=pub)
+    recorded: list[str] = []
+    with auditor.session(session_id="overflow"):
+        for i in range(6000):
+            call = auditor.start("write_file", arguments={"i": i})
+            call.finish(result={"ok": True})
+            recorded.append(call.event_id)
+    assert auditor.flush(60) == 0
+    auditor.close()
+    assert pub.metrics.replayed._value.get() > 0  # the handoff did overflow into the replay
+    got = consume_all(kafka_bootstrap, topic, expect=len(recorded) + 2)
+    calls = [r["event_id"] for r in got if r["kind"] == "tool_call"]
+    assert calls == recorded  # each once, in the order recorded
+    report = verify(got)
+    assert report.ok, report.to_dict()["findings"][:5]
