@@ -105,7 +105,10 @@ class SequenceMatcher(Matcher):
             value = v[cap.field]
             if value is not None:
                 caps[cap.name] = value if type(value) is str else text_of(value)
-        state["p"][0] = [ts, ts, [v["event_id"]], caps, None, ""]
+        # A tuple: never changed in place (advancing copies it), one allocation instead of
+        # a list's two, and the collector stops tracking it (it holds no containers that
+        # are tracked), so full collections do not walk every pending match.
+        state["p"][0] = (ts, ts, (v["event_id"],), caps, None, "")
 
     def waiting_slot(self, roles: list[int]) -> int | None:
         """The pending slot (sub-key ``""``) an event in ``roles`` can only act on if filled.
@@ -191,7 +194,7 @@ class SequenceMatcher(Matcher):
                     value = v[cap.field]
                     if value is not None:
                         caps[cap.name] = value if type(value) is str else text_of(value)
-                state["p"][0] = [ts, ts, [v["event_id"]], caps, None, ""]
+                state["p"][0] = (ts, ts, (v["event_id"],), caps, None, "")
                 continue
             self._advance(engine, v, role, rs=rs, state=state, sub=sub, key=key, out=out)
 

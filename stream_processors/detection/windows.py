@@ -108,10 +108,11 @@ class ThresholdMatcher(Matcher):
     ) -> None:
         """on_event for ``count``: one more event in its group's window (the hot path).
 
-        A count window is one flat list ``[ts, event_id, ts, event_id ...]``, oldest first:
-        most groups (identical-call loops group by tool and arguments) only ever see one
-        event, and one list per group is half the objects to allocate and free of a list of
-        pairs.
+        A count window is one flat tuple ``(ts, event_id, ts, event_id ...)``, oldest first
+        (a list when restored from JSON): most groups (identical-call loops group by tool and
+        arguments) only ever see one event, and one tuple is a single allocation, where a
+        list of pairs is four; the collector also stops tracking it (see
+        ``SequenceMatcher._open``).
         """
         key = v[SESSION_KEY_SLOT] if self.by_session else self.key_of(v)
         pair = self.pair
@@ -133,18 +134,17 @@ class ThresholdMatcher(Matcher):
         groups: dict[str, Any] | None = rs.get("g")
         if groups is None:
             groups = rs["g"] = {}
-        win: list[Any] | None = groups.get(group)
+        win: Any = groups.get(group)
         width = self.width
         if win is None:
-            win = groups[group] = [ts, v["event_id"]]
+            win = groups[group] = (ts, v["event_id"])
             if len(groups) > rs.get("pn", PRUNE_AT):
                 self._prune(engine, rs, groups, ts - self.within, group)
             if width > 2:
                 return
         else:
-            win += (ts, v["event_id"])
-            if len(win) > width:
-                del win[:2]
+            # A new tuple (a restored window is a list): a group of several events is rare.
+            win = (*win, ts, v["event_id"]) if len(win) < width else (*win[2:], ts, v["event_id"])
             del groups[group]  # latest activity last (see on_event)
             groups[group] = win
             if len(win) < width or win[0] < ts - self.within:
@@ -254,10 +254,10 @@ class CooccurrenceMatcher(Matcher):
         eid = v["event_id"]
         if self.rule.captures:
             for role in roles:
-                legs[role] = [ts, eid, self.captures_of(v, role)]
+                legs[role] = (ts, eid, self.captures_of(v, role))
         else:
             for role in roles:
-                legs[role] = [ts, eid, {}]
+                legs[role] = (ts, eid, {})  # a tuple: see SequenceMatcher._open
         horizon = ts - self.within
         for i, leg in enumerate(legs):
             if leg is None:
