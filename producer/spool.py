@@ -7,9 +7,9 @@ record indexes already delivered (4-byte little-endian each). A segment whose re
 all acknowledged is deleted. Record format and appends: ``segment.py``.
 
 A ``kill -9`` can leave a torn last record: on open, the first record that is short or fails
-its CRC ends the segment; the bytes after it are cut off and counted
-(``dropped{stage="spool",reason="torn_record"}``), never raised. The zero tail of a
-preallocated segment is not damage and is not counted.
+its check (a CRC, or SHA-256 based: ``segment.py``) ends the segment; the bytes after it are
+cut off and counted (``dropped{stage="spool",reason="torn_record"}``), never raised. The
+zero tail of a preallocated segment is not damage and is not counted.
 
 Full policy (``max_bytes``, counted in bytes of records; the active segment's file is
 preallocated to ``segment_bytes``, so the directory may hold one segment more):
@@ -76,7 +76,7 @@ _crc32 = zlib.crc32
 
 
 class Spool:
-    """Append-only segment files with per-record CRC, acks, size bound and ordered replay."""
+    """Append-only segment files with per-record checks, acks, size bound and ordered replay."""
 
     def __init__(
         self,
@@ -253,7 +253,7 @@ class Spool:
         ):
             # The common case, once per event: header and key, then the value, straight
             # into the mapping (no record assembled in between; a kill between the two
-            # copies leaves a record whose CRC fails: torn, as any partial copy).
+            # copies leaves a record whose check fails: torn, as any partial copy).
             mm = seg.mm
             assert mm is not None
             mid = pos + _HEADER.size + len(prefix)
