@@ -19,7 +19,7 @@ back to ``write(2)`` appends.
 
 The first write to each page of the mapping faults (the file system makes the page
 writable: on ext4 about 2-3 us of kernel time per 4 KiB page, with the GIL held, in the
-appending caller). The publisher's poll thread therefore faults the pages ahead of the
+appending caller). A publisher's background thread therefore faults the pages ahead of the
 appends in (:meth:`Segment.prefault`, Linux ``MADV_POPULATE_WRITE``, called through ctypes
 so the GIL is released meanwhile); where that is not available the appends fault as before.
 

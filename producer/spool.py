@@ -21,8 +21,8 @@ Durability: an append has handed the record to the OS when :meth:`Spool.append` 
 (a copy into the shared mapping of the active segment; ``write(2)`` where there is no
 mapping), so a killed process loses nothing already appended. The fsync policy is about
 machine crashes: ``always`` (``msync``/``fsync`` after every append), ``interval`` (at
-most every ``fsync_interval`` s, by :meth:`maybe_sync`, called by the publisher's poll
-thread) or ``never`` (the OS writes back on its own schedule); ``sync=True`` appends
+most every ``fsync_interval`` s, by :meth:`maybe_sync`, called by the publisher's spool
+sync thread) or ``never`` (the OS writes back on its own schedule); ``sync=True`` appends
 (fail-closed tools) are synced whatever the policy. Acknowledgements are buffered and
 written by :meth:`Spool.flush_acks`: a kill loses at most the unwritten ones, whose records
 are then replayed again (at-least-once).
@@ -447,7 +447,7 @@ class Spool:
                 os.close(fd)
 
     def prefault(self) -> None:
-        """Fault in the active segment's next pages, ahead of the appends (poll thread).
+        """Fault in the active segment's next pages, ahead of the appends (a background thread).
 
         The appending callers then copy into pages that are writable already, instead of
         each first write to a page faulting with the GIL held (see ``segment.py``)."""
