@@ -16,9 +16,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-generated: $(BIN)/python ## regenerate schemas/_readers.py (Avro readers of the bundled schemas)
+generated: $(BIN)/python ## regenerate the Avro readers and writers of the bundled schemas (compiled)
 	$(BIN)/pip install -q -e ".[dev]"
 	$(BIN)/python -c "from tooltrail.schemas.framing import readers_module as m; print(m(), end='')" > schemas/_readers.py
+	$(BIN)/python -c "from tooltrail.producer.avro_fast import writers_module as m; print(m(), end='')" > producer/_writers.py
 
 install: $(BIN)/python ## install tooltrail (non-editable) with every extra and the test tools into $(VENV)
 	@rm -rf build  # setuptools reuses build/lib: a module deleted from the tree would linger

@@ -37,6 +37,8 @@ COMPILED = [
     "schemas/_readers.py",
     "schemas/avro_reader.py",
     "schemas/framing.py",
+    "producer/_writers.py",
+    "producer/avro_fast.py",
     "producer/chain.py",
     "producer/verify.py",
     "stream_processors/events.py",

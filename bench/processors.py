@@ -52,7 +52,7 @@ from tooltrail.topics import admin_client
 
 LOG = logging.getLogger("tooltrail.bench.processors")
 PARTITIONS = 4
-THROUGHPUT_EVENTS = 60_000
+THROUGHPUT_EVENTS = 150_000  # ~10 s of a worker: long enough to include its checkpoints
 RATES = (5_000, 1_000)
 RATE_SECONDS = 8.0
 WARMUP_SECONDS = 3.0  # sent at the same rate before the measured window

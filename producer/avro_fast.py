@@ -12,6 +12,8 @@ than ``["null", T]``, fixed, decimal ...) raise :class:`UnsupportedSchema`, and
 
 from __future__ import annotations
 
+import hashlib
+import json
 import struct
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -19,7 +21,13 @@ from typing import Any
 
 from tooltrail.errors import SchemaValidationError
 from tooltrail.schemas.framing import SINGLE_OBJECT_MAGIC, SingleObjectSerializer
-from tooltrail.schemas.registry import AvroSchema, SchemaSet, bundled
+from tooltrail.schemas.registry import (
+    TOOL_CALL_EVENT,
+    AvroSchema,
+    SchemaSet,
+    bundled,
+    enriched_tail_schema,
+)
 
 Writer = Callable[[list[bytes], Any], None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -223,7 +231,8 @@ class _Gen:
     scalar fields (cached by value: :meth:`cached`) are small generated helper functions.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tag: str = "") -> None:
+        self.tag = tag  # makes helper names unique when several writers share a module
         self.names: dict[str, Any] = {
             "L": encode_long,
             "LEN": _LEN,
@@ -236,13 +245,15 @@ class _Gen:
             "D": _DOUBLE.pack,
             "F": _FLOAT.pack,
             "Z": b"\x00",
+            "Any": Any,
         }
         self.helpers: list[str] = []
+        self.typed: dict[str, str] = {}  # module form: name -> "type = expression"
         self.count = 0
 
     def var(self, prefix: str = "v") -> str:
         self.count += 1
-        return f"{prefix}{self.count}"
+        return f"{prefix}{self.tag}{self.count}"
 
     def parts(  # noqa: PLR0911, PLR0912
         self, schema: Any, value: str, *, cache: bool = False
@@ -296,7 +307,10 @@ class _Gen:
             return [f"L(len({b} := bytes({value})))", b]
         if t == "enum":
             table = self.var("E")
-            self.names[table] = {s: _SMALL[i + 64] for i, s in enumerate(schema["symbols"])}
+            symbols = schema["symbols"]
+            self.names[table] = {s: _SMALL[i + 64] for i, s in enumerate(symbols)}
+            items = ", ".join(f"{sym!r}: SM[{i + 64}]" for i, sym in enumerate(symbols))
+            self.typed[table] = f"dict[str, bytes] = {{{items}}}"
             return [f"{table}[{value}]"]
         if t == "record":
             if cache and _cacheable(schema):
@@ -310,7 +324,9 @@ class _Gen:
         """A helper encoding the record ``value``; returns its call expression."""
         name = self.var("R")
         parts = [p for f in schema["fields"] for p in self.parts(f["type"], f"r[{f['name']!r}]")]
-        self.helpers.append(f"def {name}(r):\n    return b''.join(({', '.join(parts)},))")
+        self.helpers.append(
+            f"def {name}(r: Any) -> bytes:\n    return b''.join(({', '.join(parts)},))"
+        )
         return f"{name}({value})"
 
     def cached(self, schema: Any, value: str) -> str:
@@ -325,8 +341,9 @@ class _Gen:
         encode = self.record(schema, "r").split("(")[0]
         name, slot, v, c = self.var("RC"), self.var("C"), self.var(), self.var("c")
         self.names[slot] = [(None, b"")]
+        self.typed[slot] = 'list[tuple[Any, bytes]] = [(None, b"")]'
         self.helpers.append(
-            f"def {name}(r):\n"
+            f"def {name}(r: Any) -> bytes:\n"
             f"    out = {encode}(r)\n"
             f"    if r.__class__ is dict:\n"
             f"        {slot}[0] = (dict(r), out)\n"
@@ -347,7 +364,7 @@ class _Gen:
             item = self.parts("string", "k") + self.parts(schema["values"], "x")
             loop = f"    for k, x in v.items():\n        a(({', '.join(item)},))\n"
         self.helpers.append(
-            f"def {name}(v):\n"
+            f"def {name}(v: Any) -> bytes:\n"
             f"    if not v:\n"
             f"        return Z\n"
             f"    out = [L(len(v))]\n"
@@ -359,21 +376,97 @@ class _Gen:
         return name
 
 
-def generate_writer(schema: Any, header: bytes) -> tuple[Callable[[Any], bytes], str]:
-    """A function ``record -> header + Avro body`` and its source (for inspection)."""
-    gen = _Gen()
-    gen.names["HEADER"] = header
+def _writer_source(schema: Any, header: str, tag: str = "") -> tuple[_Gen, str, str]:
+    """The generator, the source of the helpers and main function, and the main's name."""
+    gen = _Gen(tag)
     if not (isinstance(schema, dict) and schema["type"] == "record"):
         raise UnsupportedSchema("the top-level schema must be a record")
     parts = [
         p for f in schema["fields"] for p in gen.parts(f["type"], f"r[{f['name']!r}]", cache=True)
     ]
-    main = f"def write(r):\n    return b''.join((HEADER, {', '.join(parts)}))"
-    source = "\n\n".join([*gen.helpers, main])
-    namespace = dict(gen.names)
+    main = f"write{tag}"
+    body = f"def {main}(r: Any) -> bytes:\n    return b''.join(({header}, {', '.join(parts)}))"
+    return gen, "\n\n".join([*gen.helpers, body]), main
+
+
+def writer_key(schema: Any, header: bytes) -> str:
+    """Identifies a writer: its schema (as JSON, keys sorted) and header."""
+    text = json.dumps(schema, sort_keys=True, default=str).encode()
+    return hashlib.sha256(text + b"\x00" + header).hexdigest()[:32]
+
+
+def generate_writer(schema: Any, header: bytes) -> tuple[Callable[[Any], bytes], str]:
+    """A function ``record -> header + Avro body`` and its source (for inspection).
+
+    The writers of the bundled schemas come from ``_writers.py`` (generated ahead by
+    :func:`module_source`, compiled with the package); others are generated here.
+    """
+    from tooltrail.producer._writers import WRITERS  # noqa: PLC0415 (large: load on use)
+
+    gen, source, main = _writer_source(schema, "HEADER")
+    shipped = WRITERS.get(writer_key(schema, header))
+    if shipped is not None:
+        return shipped, source
+    namespace = dict(gen.names, HEADER=header)
     exec(compile(source, "<tooltrail.avro_fast>", "exec"), namespace)
-    fn: Callable[[Any], bytes] = namespace["write"]
+    fn: Callable[[Any], bytes] = namespace[main]
     return fn, source
+
+
+def module_source(writers: list[tuple[Any, bytes]]) -> str:
+    """A module of typed writers for ``(schema, header)`` pairs: ``WRITERS`` by key.
+
+    The same code as :func:`generate_writer`, typed for mypyc (setup.py compiles it).
+    """
+    lines = [
+        '"""Avro writers of the bundled schemas. Generated: do not edit.',
+        "",
+        "Regenerate with ``make generated`` (tooltrail.producer.avro_fast.module_source); a",
+        "unit test fails while this file differs from what the generator writes.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import struct",
+        "from collections.abc import Callable",
+        "from datetime import datetime as DT",
+        "from typing import Any",
+        "",
+        "from tooltrail.producer.avro_fast import _EPOCH as EPOCH",
+        "from tooltrail.producer.avro_fast import _HIGH as HIGH",
+        "from tooltrail.producer.avro_fast import _LEN as LEN",
+        "from tooltrail.producer.avro_fast import _LOW14 as LOW14",
+        "from tooltrail.producer.avro_fast import _SMALL as SM",
+        "from tooltrail.producer.avro_fast import _ts_bytes as TS",
+        "from tooltrail.producer.avro_fast import encode_long as L",
+        "",
+        'D = struct.Struct("<d").pack',
+        'F = struct.Struct("<f").pack',
+        'Z = b"\\x00"',
+    ]
+    table = []
+    for n, (schema, header) in enumerate(writers):
+        tag = f"_w{n}_"
+        gen, source, main = _writer_source(schema, f"HEADER{tag}", tag)
+        lines.append(f"HEADER{tag} = {header!r}")
+        lines.extend(f"{name}: {decl}" for name, decl in gen.typed.items())
+        lines += ["", "", source]
+        table.append(f"    {writer_key(schema, header)!r}: {main},")
+    lines += ["", "", "WRITERS: dict[str, Callable[[Any], bytes]] = {", *table, "}", ""]
+    return "\n".join(lines)
+
+
+def writers_module() -> str:
+    """The source of ``tooltrail/producer/_writers.py``: the producer's ToolCallEvent
+    writer and the processors' enriched-event tail writer."""
+    schemas = bundled()
+    event = schemas.current(TOOL_CALL_EVENT)
+    return module_source(
+        [
+            (event.parsed, SINGLE_OBJECT_MAGIC + event.fingerprint),
+            (enriched_tail_schema(schemas), b""),
+        ]
+    )
 
 
 class FastSingleObjectSerializer:

@@ -163,3 +163,17 @@ def bundled() -> SchemaSet:
     return SchemaSet(
         tuple(AvroSchema.from_json(read_bundled_json(f), named=named) for f in _BUNDLED_FILES)
     )
+
+
+def enriched_tail_schema(schemas: SchemaSet | None = None) -> dict[str, Any]:
+    """EnrichedToolCallEvent without its first field, the event: the enrichment fields.
+
+    An Avro record is its fields' encodings one after the other, so an enriched record is
+    the raw event's Avro body followed by this record's encoding (the processors splice
+    the two instead of encoding the event again).
+    """
+    enriched = (schemas or bundled()).current(ENRICHED_TOOL_CALL_EVENT)
+    whole: dict[str, Any] = json.loads(enriched.expanded_json)
+    if whole["fields"][0]["name"] != "event":
+        raise ConfigError("EnrichedToolCallEvent must start with its event field")
+    return dict(whole, name="EnrichedTail", fields=whole["fields"][1:])

@@ -9,7 +9,6 @@ letter, or ``replayed`` (already applied to the stored state before a crash: see
 
 from __future__ import annotations
 
-import json
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +31,7 @@ from tooltrail.schemas import (
     single_object_serializer,
 )
 from tooltrail.schemas.framing import SINGLE_OBJECT_MAGIC
+from tooltrail.schemas.registry import enriched_tail_schema
 
 Record = dict[str, Any]
 Clock = Callable[[], datetime]
@@ -261,10 +261,7 @@ class _EnrichedSplicer:
         enriched = schemas.current(ENRICHED_TOOL_CALL_EVENT)
         self.event_fingerprint = schemas.current(TOOL_CALL_EVENT).fingerprint
         self.header = SINGLE_OBJECT_MAGIC + enriched.fingerprint
-        whole = json.loads(enriched.expanded_json)
-        if whole["fields"][0]["name"] != "event":
-            raise ValueError("EnrichedToolCallEvent must start with its event field")
-        tail = dict(whole, name="EnrichedTail", fields=whole["fields"][1:])
+        tail = enriched_tail_schema(schemas)
         # fastavro writes a field's default when the record lacks it; the compiled writer
         # needs every field, so defaults go under the record
         self._defaults = {f["name"]: f["default"] for f in tail["fields"] if "default" in f}

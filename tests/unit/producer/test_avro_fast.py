@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta, timezone
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -13,14 +14,19 @@ from hypothesis import strategies as st
 
 from tooltrail.errors import SchemaValidationError
 from tooltrail.producer import Auditor, CapturePolicy, InMemoryPublisher, ToolPolicy, reasoning
+from tooltrail.producer._writers import WRITERS
 from tooltrail.producer.avro_fast import (
     FastSingleObjectSerializer,
     compile_writer,
     encode_long,
     fast_single_object_serializer,
+    generate_writer,
+    writers_module,
 )
 from tooltrail.producer.signing import HmacKey
-from tooltrail.schemas import TOOL_CALL_EVENT, Decoder, single_object_serializer
+from tooltrail.schemas import TOOL_CALL_EVENT, Decoder, bundled, single_object_serializer
+from tooltrail.schemas.framing import SINGLE_OBJECT_MAGIC
+from tooltrail.schemas.registry import enriched_tail_schema
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.text(max_size=30),
@@ -115,3 +121,21 @@ def test_timestamps_any_zone_equal_fastavro(started: datetime) -> None:
         assert fast(record) == reference(record)
     micros = {**event, "started_at": 1_764_870_000_123_456, "ended_at": -5}
     assert fast(micros) == reference(micros)
+
+
+def test_shipped_writers_module_is_what_the_generator_writes() -> None:
+    """``make generated`` was run after the last schema or generator change."""
+    shipped = resources.files("tooltrail.producer").joinpath("_writers.py").read_text()
+    assert shipped == writers_module()
+
+
+def test_bundled_writers_come_from_the_shipped_module_and_equal_generated_ones() -> None:
+    schema = bundled().current(TOOL_CALL_EVENT)
+    header = SINGLE_OBJECT_MAGIC + schema.fingerprint
+    shipped, _ = generate_writer(schema.parsed, header)
+    assert shipped in WRITERS.values()
+    assert generate_writer(enriched_tail_schema(), b"")[0] in WRITERS.values()
+    fresh, _ = generate_writer(schema.parsed, b"other header")  # not shipped: generated now
+    assert fresh not in WRITERS.values()
+    for event in events({"a": [1, "x"]}, {"ok": True}, {"k": "v"}, "request_response"):
+        assert shipped(event) == header + fresh(event)[len(b"other header") :]
