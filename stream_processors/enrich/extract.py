@@ -50,6 +50,28 @@ _IBAN_START = re.compile(r"[A-Z]{2}\d{2}").search
 _VARIANTS: dict[int, re.Pattern[str] | None] = {}
 
 
+_DIGIT_BYTES = b"0123456789"
+_UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _may_hold_account(text: str) -> bool:
+    """Whether the account alternative can match: eight digits in a row or an IBAN start.
+
+    Those two scans cost ~0.5-1 us each on a short argument string; counting digits and
+    capitals (bytes.translate deleting them, in C) first rules out most texts for a fifth
+    of that. Eight digits in a row need eight digits, an IBAN start two capitals and two
+    digits. Only on ASCII text, where ``\\d`` is 0-9; other texts go to the scans.
+    """
+    if text.isascii():
+        raw = text.encode()
+        digits = len(raw) - len(raw.translate(None, _DIGIT_BYTES))
+        if digits < 2:
+            return False
+        if digits < 8 and len(raw) - len(raw.translate(None, _UPPER_BYTES)) < 2:
+            return False
+    return _DIGITS8(text) is not None or _IBAN_START(text) is not None
+
+
 def _values_pattern(text: str) -> re.Pattern[str] | None:
     """The alternation of the alternatives that can match in ``text`` (None: none can)."""
     mask = 0
@@ -57,7 +79,7 @@ def _values_pattern(text: str) -> re.Pattern[str] | None:
         mask |= 1
     if "@" in text:
         mask |= 2
-    if _DIGITS8(text) is not None or _IBAN_START(text) is not None:
+    if _may_hold_account(text):
         mask |= 4
     if "/" in text:
         mask |= 8

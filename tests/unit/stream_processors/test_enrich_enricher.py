@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tooltrail.schemas import (
     ENRICHED_TOOL_CALL_EVENT,
     EnrichedToolCallEvent,
@@ -230,3 +233,19 @@ def test_secret_scan_prefilter_keeps_every_pattern() -> None:
     ):
         assert has_secret(text), text
     assert not has_secret('{"path": "/srv/app/README.md", "n": 1}')
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["DE", "44", "5001", "0517540", "7324931", "x", " ", "\u0663\u0664", "Ab"])
+        | st.text(max_size=5),
+        max_size=10,
+    ).map("".join)
+)
+def test_account_prefilter_agrees_with_the_scans(text: str) -> None:
+    """Counting digits and capitals first never changes whether an account can match."""
+    from tooltrail.stream_processors.enrich import extract  # noqa: PLC0415
+
+    scans = extract._DIGITS8(text) is not None or extract._IBAN_START(text) is not None
+    assert extract._may_hold_account(text) == scans
