@@ -484,10 +484,10 @@ class ProcessorsApp:
             if tp.topic != self.config.topics.raw:
                 continue
             try:
-                high = consumer.highwater(tp)
+                high: int | None = consumer.highwater(tp)  # None before the first fetch
             except Exception:  # nothing fetched yet
                 continue
-            if high is None:  # assigned, not fetched yet: no lag to report
+            if high is None:  # (Faust types it int): no lag to report yet
                 continue
             last = read.get(tp.partition)
             lags[tp.partition] = max(int(high) - (last + 1 if last is not None else 0), 0)
