@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TT := $(BIN)/tooltrail
+STAMP := $(VENV)/.tooltrail-installed
+PACKAGED := pyproject.toml setup.py $(shell find core producer schemas stream_processors sinks \
+	-type f \( -name '*.py' -o -name '*.avsc' -o -name '*.yaml' -o -name '*.yml' \
+	-o -name '*.sql' -o -name py.typed \) -not -path '*/__pycache__/*' 2>/dev/null)
 KAFKA_PORT ?= 9092
 export TOOLTRAIL_KAFKA_PORT := $(KAFKA_PORT)
 export TOOLTRAIL_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(KAFKA_PORT)
@@ -17,14 +21,19 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 generated: $(BIN)/python ## regenerate the Avro readers and writers of the bundled schemas (compiled)
+	@rm -f $(STAMP)  # the editable install below is not the one `install` makes
 	$(BIN)/pip install -q -e ".[dev]"
 	$(BIN)/python -c "from tooltrail.schemas.framing import readers_module as m; print(m(), end='')" > schemas/_readers.py
 	$(BIN)/python -c "from tooltrail.producer.avro_fast import writers_module as m; print(m(), end='')" > producer/_writers.py
 
-install: $(BIN)/python ## install tooltrail (non-editable) with every extra and the test tools into $(VENV)
+install: $(STAMP) ## install tooltrail (non-editable, compiled) with every extra and the test tools into $(VENV)
+
+# Building the wheel compiles modules (2-3 min): reinstall only when a packaged file changed.
+$(STAMP): $(BIN)/python $(PACKAGED)
 	@rm -rf build  # setuptools reuses build/lib: a module deleted from the tree would linger
 	$(BIN)/pip install -q ".[dev]"
 	@$(TT) --version  # says whether the hot modules were compiled (setup.py)
+	@touch $@
 
 test: install ## unit tests, then the local Kafka broker and the integration tests; stops what it started
 	$(BIN)/pytest -q tests/unit
