@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Mapping
-from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, Protocol
 
@@ -97,13 +96,21 @@ class ConfluentSerializer:
         return out.getvalue()
 
 
-@dataclass(frozen=True)
 class Decoded:
-    """A decoded record and the writer schema it was written with."""
+    """A decoded record and the writer schema it was written with.
 
-    record: dict[str, Any]
-    writer: AvroSchema
-    framing: str
+    A plain class, not a dataclass: compiled, its constructor is C (one per record).
+    """
+
+    __slots__ = ("framing", "record", "writer")
+
+    def __init__(self, record: dict[str, Any], writer: AvroSchema, framing: str) -> None:
+        self.record = record
+        self.writer = writer
+        self.framing = framing
+
+    def __repr__(self) -> str:
+        return f"Decoded({self.writer.name}, framing={self.framing!r})"
 
 
 # One compiled reader per writer schema (by fingerprint), shared by every Decoder:
