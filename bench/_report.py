@@ -59,9 +59,15 @@ def metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
 
 
 def write(name: str, metrics: dict[str, dict[str, Any]], *, notes: str = "") -> Path:
-    """Print a readable table and write ``bench/results/<name>.json``."""
+    """Print a readable table and write ``bench/results/<name>.json``.
+
+    The JSON records which build ran (compiled modules or pure Python: see setup.py).
+    """
+    from tooltrail.native import build_kind  # noqa: PLC0415 (the installed package's)
+
+    build = build_kind()
     width = max(len(k) for k in metrics)
-    print(f"\n{name}: {notes}" if notes else f"\n{name}")
+    print(f"\n{name} [{build}]: {notes}" if notes else f"\n{name} [{build}]")
     print(f"{'metric'.ljust(width)}  {'value':>14}  {'baseline':>14}  {'ratio':>7}  unit")
     for key, m in metrics.items():
         base = "" if m["baseline"] is None else f"{m['baseline']:>14,.1f}"
@@ -69,6 +75,8 @@ def write(name: str, metrics: dict[str, dict[str, Any]], *, notes: str = "") -> 
         print(f"{key.ljust(width)}  {m['value']:>14,.1f}  {base:>14}  {ratio:>7}  {m['unit']}")
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"metrics": metrics, "notes": notes}, indent=2) + "\n")
+    path.write_text(
+        json.dumps({"metrics": metrics, "notes": notes, "build": build}, indent=2) + "\n"
+    )
     print(f"-> {path.relative_to(RESULTS.parent.parent)}")
     return path
