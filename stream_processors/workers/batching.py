@@ -13,7 +13,8 @@ the other topics, the web server. A batch is what one fetch returned, at most th
 ``broker_max_poll_records``.
 
 The loop below follows ``faust.transport.consumer.Consumer._drain_messages`` of
-faust-streaming 0.15 (same read-offset and gap bookkeeping) with the batch branch added.
+faust-streaming 0.15 (same read-offset and gap bookkeeping) with the batch branch added;
+``_fetch`` is its ``getmany`` returning a list instead of yielding record by record.
 """
 
 from __future__ import annotations
@@ -49,45 +50,48 @@ class BatchingConsumer(aiokafka_driver.Consumer):
     def _new_consumer_thread(self) -> Any:
         return BatchingConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
+    async def _fetch(self, timeout: float) -> tuple[Any, list[tuple[Any, Any]]]:
+        """Faust's ``getmany`` as one list, with the generation it was fetched in.
+
+        ``getmany`` is an async generator: an ``await`` per record, and the end offset
+        handed to the monitor per record. Here they go once per fetch (once per partition).
+        """
+        records, active = await self._wait_next_records(timeout)
+        generation = self.app.consumer_generation_id
+        if records is None or self.should_stop:
+            return generation, []
+        if not self.flow_active:
+            self.log.dev("fetched while flow not active. Seek back to committed offsets.")
+            try:
+                await self.perform_seek()
+            except Exception as exc:  # as getmany does: the next fetch tries again
+                self.log.warning(f"exception performing seek when flow not active {exc}")
+            return generation, []
+        to_message = self._to_message
+        buffered = self._buffered_partitions
+        track = self.app.monitor.track_tp_end_offset
+        tracked: set[Any] = set()
+        out = []
+        for tp, record in self.scheduler.iterate(records):
+            if active is None or tp in active or tp in buffered:
+                if tp not in tracked:
+                    tracked.add(tp)
+                    track(tp, self.highwater(tp))
+                out.append((tp, to_message(tp, record)))
+        return generation, out
+
     async def _drain_messages(self, fetcher: Any) -> None:  # the fetcher's loop
-        callback = self.callback
-        getmany = self.getmany
         consumer_should_stop = self._stopped.is_set
         fetcher_should_stop = fetcher._stopped.is_set
-        read_offset = self._read_offset
         commit_every = self._commit_every
-        acks_enabled_for = self.app.topics.acks_enabled_for
-        transport = self.transport
-        assert isinstance(transport, BatchingTransport)  # install() gave the app this one
-        handlers = transport.batch_handlers
-        batches: dict[str, list[Any]] = {}
-
-        async def flush() -> None:
-            for topic, batch in batches.items():
-                if batch:
-                    await handlers[topic](batch)
-            batches.clear()
-
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 self.diag.set_flag("FETCHING")
-                await asyncio.sleep(0)  # getmany can return at once, again and again
+                await asyncio.sleep(0)  # a fetch can return at once, again and again
                 if self.should_stop:
                     continue
-                async for tp, message in getmany(timeout=1.0):
-                    offset = message.offset
-                    last = read_offset[tp]
-                    if last is not None and offset < last:
-                        continue  # re-delivered after a seek: already handled
-                    if last and offset - last > 1 and acks_enabled_for(message.topic):
-                        await self._add_gap(tp, last + 1, offset)  # compacted / aborted
-                    read_offset[tp] = offset
-                    if message.topic in handlers:
-                        batches.setdefault(message.topic, []).append(message)
-                        continue
-                    await flush()  # keep the order across topics
-                    await self.wait_first(callback(message), self.suspend_flow.wait())
-                await flush()
+                generation, fetched = await self._fetch(1.0)
+                await self._dispatch(generation, fetched)
                 if commit_every is not None and self._n_acked >= commit_every:
                     self._n_acked = 0
                     await self.commit()
@@ -102,6 +106,40 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             raise
         finally:
             self.diag.unset_flag("FETCHING")
+
+    async def _dispatch(self, generation: Any, fetched: list[tuple[Any, Any]]) -> None:
+        """Batch topics' records to their handler (one call per topic), others one by one."""
+        app = self.app
+        read_offset = self._read_offset
+        acks_enabled_for = app.topics.acks_enabled_for
+        transport = self.transport
+        assert isinstance(transport, BatchingTransport)  # install() gave the app this one
+        handlers = transport.batch_handlers
+        batches: dict[str, list[Any]] = {}
+
+        async def flush() -> None:
+            for topic, batch in batches.items():
+                if batch:
+                    await handlers[topic](batch)
+            batches.clear()
+
+        for tp, message in fetched:
+            # what Faust's getmany checks before yielding each record
+            if not self.flow_active or app.consumer_generation_id != generation:
+                break
+            offset = message.offset
+            last = read_offset[tp]
+            if last is not None and offset < last:
+                continue  # re-delivered after a seek: already handled
+            if last and offset - last > 1 and acks_enabled_for(message.topic):
+                await self._add_gap(tp, last + 1, offset)  # compacted / aborted
+            read_offset[tp] = offset
+            if message.topic in handlers:
+                batches.setdefault(message.topic, []).append(message)
+                continue
+            await flush()  # keep the order across topics
+            await self.wait_first(self.callback(message), self.suspend_flow.wait())
+        await flush()
 
 
 class BatchingTransport(aiokafka_driver.Transport):
