@@ -8,9 +8,10 @@ setuptools' declarative ``packages.find`` cannot discover subpackages under seve
 Compilation (the approach black and mypy ship with): the modules in ``COMPILED`` are plain,
 type-checked Python that mypyc turns into C extensions: about half the CPU per record in a
 processors worker, and 13% less per event in the producer's disk mode. The ``.py`` files
-ship beside the extensions, so the code reads the same either way. Nothing is compiled for an editable install (an extension beside its source would
-hide edits to it), with ``TOOLTRAIL_PURE=1``, or when mypyc or a C compiler is missing: the
-package is then pure Python and behaves the same, only slower.
+ship beside the extensions, so the code reads the same either way. Nothing is compiled for
+an editable install (an extension beside its source would hide edits to it), with
+``TOOLTRAIL_PURE=1``, or when mypyc or a C compiler is missing: the package is then pure
+Python and behaves the same, only slower.
 """
 
 from __future__ import annotations
