@@ -62,6 +62,7 @@ COMPILED = [
     "stream_processors/detection/conditions.py",
     "stream_processors/detection/engine.py",
     "stream_processors/detection/fields.py",
+    "stream_processors/detection/literals.py",
     "stream_processors/detection/matcher.py",
     "stream_processors/detection/matchers.py",
     "stream_processors/detection/plan.py",
