@@ -86,29 +86,22 @@ class SequenceMatcher(Matcher):
         if key is None:
             return
         ts = v["ts"]
-        ks = engine._keys.get(key)
-        rs = None if ks is None else ks["r"].get(self.id)
-        if rs is None or ks is None:
-            rs = engine.rule_state(key, self, ts)
-        else:
-            expires = ts + self.ttl
-            if expires > ks["exp"]:  # noqa: PLR1730 (cheaper than max() here)
-                ks["exp"] = expires
-            ks["last"] = ts
-            engine._dirty.add(key)
-        subs = rs.get("s")
-        state = subs.get("") if subs is not None else None
-        if state is None:
-            state = self._sub(engine, rs, "")
+        state = self._sub(engine, engine.rule_state(key, self, ts), "")
+        state["p"][0] = self._opening(v, roles[0], ts)
+
+    def _opening(self, v: Mapping[str, Any], role: int, ts: int) -> tuple[Any, ...]:
+        """A new partial match at the first step: its captures and the event.
+
+        A tuple: never changed in place (advancing copies it), one allocation instead of
+        a list's two, and the collector stops tracking it (it holds no containers that
+        are tracked), so full collections do not walk every pending match.
+        """
         caps = {}
-        for cap in self.step_caps[roles[0]]:
+        for cap in self.step_caps[role]:
             value = v[cap.field]
             if value is not None:
                 caps[cap.name] = value if type(value) is str else text_of(value)
-        # A tuple: never changed in place (advancing copies it), one allocation instead of
-        # a list's two, and the collector stops tracking it (it holds no containers that
-        # are tracked), so full collections do not walk every pending match.
-        state["p"][0] = (ts, ts, (v["event_id"],), caps, None, "")
+        return (ts, ts, (v["event_id"],), caps, None, "")
 
     def waiting_slot(self, roles: list[int]) -> int | None:
         """The pending slot (sub-key ``""``) an event in ``roles`` can only act on if filled.
@@ -188,13 +181,8 @@ class SequenceMatcher(Matcher):
                     continue  # nothing waits for this step: the common case, kept cheap
             elif self.opens:
                 # The first step of a longer sequence without a leading absence: _advance
-                # would only put a new partial match in the first slot. Inlined (hot).
-                caps = {}
-                for cap in self.step_caps[role]:
-                    value = v[cap.field]
-                    if value is not None:
-                        caps[cap.name] = value if type(value) is str else text_of(value)
-                state["p"][0] = (ts, ts, (v["event_id"],), caps, None, "")
+                # would only put a new partial match in the first slot.
+                state["p"][0] = self._opening(v, role, ts)
                 continue
             self._advance(engine, v, role, rs=rs, state=state, sub=sub, key=key, out=out)
 
