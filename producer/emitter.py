@@ -96,7 +96,7 @@ class Emitter:
         chain = self._seal(event)
         if self._canonical:
             return bool(self._publish(event, durable=durable, canonical=chain.last_body))
-        return self.publisher.publish(event, durable=durable)
+        return bool(self._publish(event, durable=durable))
 
     def _drain_locked(self, limit: int) -> None:
         queue = self._queue
