@@ -30,6 +30,8 @@ from typing import Any
 
 import faust
 from faust.streams import _current_event  # the context Faust tables read a partition from
+from faust.types import TP
+from faust.types.tuples import ConsumerMessage
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from tooltrail.schemas import TOOL_CALL_EVENT, Decoder
@@ -41,6 +43,7 @@ from tooltrail.stream_processors.workers.pipeline import (
     BatchResult,
     Pipeline,
     RawRecord,
+    raw_record,
 )
 from tooltrail.stream_processors.workers.runtime import AnalysisConfig, PartitionRuntime
 from tooltrail.stream_processors.workers.writer import ChangelogWrite, KafkaWriter
@@ -151,7 +154,7 @@ class ProcessorsApp:
         self._read: dict[int, int] = {}  # partition -> last offset handled
         self._lock = asyncio.Lock()
         # by partition: records processed and sent, waiting for their checkpoint
-        self._pending: dict[int, list[Any]] = {}
+        self._pending: dict[int, list[int]] = {}  # (their offsets)
         self._settling: asyncio.Future[None] | None = None  # the last checkpoint's settle
         self._deliveries: deque[asyncio.Future[None]] = deque()  # batches' outputs in flight
         self._saved_at: dict[int, float] = {}  # partition -> when its state was last saved
@@ -160,7 +163,7 @@ class ProcessorsApp:
         self.writer: KafkaWriter | None = None
         self.batches_done = 0
         self.checkpoints_done = 0
-        batching.on_batches(self.app, self.raw_topic, self._on_batch)
+        batching.on_batches(self.app, self.raw_topic, self._on_batch, record=raw_record)
         self.app.timer(max(0.05, analysis.allowed_lateness / 2), name="tooltrail-heartbeat")(
             self._heartbeat
         )
@@ -216,20 +219,13 @@ class ProcessorsApp:
         outputs are in flight; failed ones are re-sent); the next checkpoint does, before
         it saves the state, and then acknowledges (so commits) the records.
         """
-        records = [
-            RawRecord(
-                topic=m.topic, partition=m.partition, offset=m.offset, key=m.key, value=m.value
-            )
-            for m in messages
-        ]
-        last = {m.partition: m for m in messages}
+        records: Sequence[RawRecord] = messages  # (raw_record made them: batching.py)
+        last = {r.partition: r for r in records}
         async with self._lock:
-            for partition, message in last.items():
-                self._read[partition] = message.offset
+            for partition, record in last.items():
+                self._read[partition] = record.offset
                 if partition not in self._anchor:
-                    self._anchor[partition] = self.app.create_event(
-                        message.key, message.value, message.headers, message
-                    )
+                    self._anchor[partition] = self._event_of(record)
             result = self.pipeline.process(records, self._runtime, drain=False)
             revocations = self._revocations
             self._deliveries.append(asyncio.ensure_future(self._deliver(result)))
@@ -241,12 +237,34 @@ class ProcessorsApp:
                     for tp in self.app.consumer.assignment()
                     if tp.topic == self.config.topics.raw
                 }
-                messages = [m for m in messages if m.partition in ours]
-            for message in messages:
-                self._pending.setdefault(message.partition, []).append(message)
+                records = [r for r in records if r.partition in ours]
+            pending = self._pending
+            for record in records:
+                offsets = pending.get(record.partition)
+                if offsets is None:
+                    offsets = pending[record.partition] = []
+                offsets.append(record.offset)
         self.metrics.observe(result)
         self.batches_done += 1
         return result
+
+    def _event_of(self, record: RawRecord) -> Any:
+        """A Faust event of ``record``'s partition: what tables read the partition from."""
+        tp = TP(record.topic, record.partition)
+        message = ConsumerMessage(
+            record.topic,
+            record.partition,
+            record.offset,
+            0.0,  # (the record's timestamp: no table here reads it)
+            0,
+            [],
+            record.key,
+            record.value,
+            None,
+            tp=tp,
+            generation_id=self.app.consumer_generation_id,
+        )
+        return self.app.create_event(record.key, record.value, [], message)
 
     async def _warm_up(self, *args: Any) -> None:
         """Pay the one-time costs at start, not on the first records (latency after a
@@ -338,7 +356,7 @@ class ProcessorsApp:
         started = time.perf_counter()
         while self._deliveries:
             await self._deliveries.popleft()
-        pending = [m for p in partitions for m in self._pending.pop(p, ())]
+        pending = {p: offsets for p in partitions if (offsets := self._pending.pop(p, None))}
         runtimes = [(p, rt) for p in partitions if (rt := self.runtimes.get(p)) is not None]
         writes = {p: w for p, rt in runtimes if (w := rt.drain_state())}
         anchors = {p: self._anchor[p] for p in writes}
@@ -357,18 +375,19 @@ class ProcessorsApp:
         self,
         previous: asyncio.Future[None] | None,
         write: ChangelogWrite | None,
-        pending: list[Any],
+        pending: dict[int, list[int]],
         started: float,
     ) -> None:
-        """Wait until Kafka has a checkpoint's state, then acknowledge what it covers."""
+        """Wait until Kafka has a checkpoint's state, then acknowledge what it covers
+        (``pending``: offsets by partition)."""
         async with self._fatal("checkpoint"):
             if previous is not None:
                 await previous
             if write is not None:
                 await self._writer().settle(write)
-        ack = self.app.consumer.ack
-        for message in pending:  # Faust discards commits of partitions revoked meanwhile
-            ack(message)
+        consumer, topic = self.app.consumer, self.config.topics.raw
+        for partition, offsets in pending.items():  # Faust discards commits of partitions
+            consumer.ack_offsets(TP(topic, partition), offsets)  # revoked meanwhile
         self.metrics.checkpoint_seconds.observe(time.perf_counter() - started)
 
     def _caught_up(self, partitions: set[int]) -> set[int]:

@@ -6,11 +6,12 @@ wraps it in an event and calls the sensors. Measured here with a pipeline that o
 counts, that path tops out near 7,000-8,700 records/s on one core: below the 20,000
 records/s a worker must handle before doing any work. So the records of *batch topics*
 skip it: the fetcher collects those of one ``getmany`` call and awaits one handler per
-batch. Everything else stays Faust's: the consumer group, assignment and rebalances, flow
-control, offsets and commits (the handler acknowledges records with
-``Consumer.ack``; only acknowledged offsets are committed), tables and their recovery,
-the other topics, the web server. A batch is what one fetch returned, at most the app's
-``broker_max_poll_records``.
+batch, as light records of the handler's own type rather than Faust messages. Everything
+else stays Faust's: the consumer group, assignment and rebalances, flow control, offsets
+and commits (the handler acknowledges records with ``Consumer.ack`` or, a batch at a time,
+:meth:`BatchingConsumer.ack_offsets`; only acknowledged offsets are committed), tables and
+their recovery, the other topics, the web server. A batch is what one fetch returned, at
+most the app's ``broker_max_poll_records``.
 
 The loop below follows ``faust.transport.consumer.Consumer._drain_messages`` of
 faust-streaming 0.15 (same read-offset and gap bookkeeping) with the batch branch added;
@@ -23,9 +24,13 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from faust.transport import consumer as consumer_module
 from faust.transport.drivers import aiokafka as aiokafka_driver
 
 BatchHandler = Callable[[Sequence[Any]], Awaitable[None]]
+#: Builds what a batch handler receives from ``(tp, aiokafka ConsumerRecord)``; it needs
+#: ``topic`` and ``offset`` attributes (the dispatcher reads them).
+BatchRecord = Callable[[Any, Any], Any]
 
 
 #: How long the broker may hold a fetch waiting for data. Faust asks for 1.5 s, and
@@ -67,18 +72,43 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             except Exception as exc:  # as getmany does: the next fetch tries again
                 self.log.warning(f"exception performing seek when flow not active {exc}")
             return generation, []
-        to_message = self._to_message
         buffered = self._buffered_partitions
         track = self.app.monitor.track_tp_end_offset
-        tracked: set[Any] = set()
+        transport = self.transport
+        assert isinstance(transport, BatchingTransport)  # install() gave the app this one
+        # per partition: how its records are wrapped (a Faust message, unless batched)
+        makers: dict[Any, Callable[[Any, Any], Any]] = {}
         out = []
         for tp, record in self.scheduler.iterate(records):
             if active is None or tp in active or tp in buffered:
-                if tp not in tracked:
-                    tracked.add(tp)
+                make = makers.get(tp)
+                if make is None:
                     track(tp, self.highwater(tp))
-                out.append((tp, to_message(tp, record)))
+                    make = makers[tp] = transport.record_maker(tp.topic, self._to_message)
+                out.append((tp, make(tp, record)))
         return generation, out
+
+    def ack_offsets(self, tp: Any, offsets: Sequence[int]) -> int:
+        """Acknowledge records of a batch topic by offset (they have no Faust message).
+
+        What ``Consumer.ack`` does per message (same lock, same bookkeeping: only offsets
+        at or above the committed one count, each once), once per batch; returns how many
+        were newly acknowledged. Faust commits acknowledged offsets only.
+        """
+        if not offsets or not self.app.topics.acks_enabled_for(tp.topic):
+            return 0
+        with consumer_module.ack_lock:
+            committed = self._committed_offset[tp]
+            index = self._acked_index[tp]
+            new = []
+            for offset in offsets:
+                if (committed is None or offset >= committed) and offset not in index:
+                    index.add(offset)
+                    new.append(offset)
+            self._acked[tp].extend(new)
+            self._n_acked += len(new)
+            consumer_module.notify(self._waiting_for_ack)
+        return len(new)
 
     async def _drain_messages(self, fetcher: Any) -> None:  # the fetcher's loop
         consumer_should_stop = self._stopped.is_set
@@ -150,6 +180,12 @@ class BatchingTransport(aiokafka_driver.Transport):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.batch_handlers: dict[str, BatchHandler] = {}
+        self.batch_records: dict[str, BatchRecord] = {}
+
+    def record_maker(self, topic: str, to_message: BatchRecord) -> BatchRecord:
+        """How the consumer wraps a record of ``topic``: the topic's own ``BatchRecord``
+        (see :func:`on_batches`), else a Faust message."""
+        return self.batch_records.get(topic, to_message)
 
 
 def install(app: Any) -> None:
@@ -159,15 +195,23 @@ def install(app: Any) -> None:
     app.transport = BatchingTransport(app.conf.broker_consumer, app)
 
 
-def on_batches(app: Any, topic: Any, handler: BatchHandler) -> None:
+def on_batches(
+    app: Any, topic: Any, handler: BatchHandler, *, record: BatchRecord | None = None
+) -> None:
     """Subscribe ``app`` to ``topic`` and deliver its records to ``handler`` in batches.
 
-    The handler owns the records: it acknowledges each (``app.consumer.ack(message)``)
-    once its results are safe, and Faust commits acknowledged offsets only.
+    The handler owns the records: it acknowledges each once its results are safe
+    (``app.consumer.ack(message)``, or ``app.consumer.ack_offsets(tp, offsets)``), and
+    Faust commits acknowledged offsets only. ``record`` builds what the handler gets from
+    ``(tp, aiokafka ConsumerRecord)`` instead of a Faust message (building a message costs
+    more than a light record that only the handler reads); it must have ``topic`` and
+    ``offset`` attributes.
     """
     transport = app.transport
     if not isinstance(transport, BatchingTransport):
         raise RuntimeError("the app's transport does not batch: call install(app) first")
     for name in topic.topics:
         transport.batch_handlers[name] = handler
+        if record is not None:
+            transport.batch_records[name] = record
     app.topics.add(topic)

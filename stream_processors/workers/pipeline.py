@@ -59,6 +59,12 @@ class RawRecord:
         return f"RawRecord({self.topic!r}, {self.partition}, {self.offset}, {self.key!r}, ...)"
 
 
+def raw_record(tp: Any, record: Any) -> RawRecord:
+    """The :class:`RawRecord` of an aiokafka ``ConsumerRecord`` (the batching consumer's
+    ``BatchRecord`` for the raw topic: no Faust message per record)."""
+    return RawRecord(record.topic, record.partition, record.offset, record.key, record.value)
+
+
 class Output:
     """One encoded record to produce (a plain class for the same reason as RawRecord)."""
 
