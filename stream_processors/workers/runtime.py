@@ -189,18 +189,28 @@ class PartitionRuntime:
             chunk = orjson.loads(raw_chunk) if raw_chunk else None
             if chunk is None or chunk["n"] != self.batch_no:
                 raise ValueError(f"batch record {self.batch_no}: chunk {i} missing")
-            for key, text in chunk["ch"].items():
-                value = None if text is None else text.encode()
-                if key.startswith("c/"):
-                    self._chain_overlay[key[2:]] = value
-                else:
-                    self._restore_key(key, value)
+            self._apply_chunk(chunk)
         mark = self.engine.watermark
         if mark is not None:
             self.max_event_time = mark + timedelta(seconds=self.config.allowed_lateness)
 
+    def _apply_chunk(self, chunk: dict[str, Any]) -> None:
+        """The keys of one batch-record chunk, over the keys restored before."""
+        changes: Iterable[tuple[str, Any]]
+        if "cj" in chunk:  # the values as JSON
+            changes = chunk["cj"].items()
+        else:  # written before: the values as JSON text
+            changes = ((k, None if t is None else orjson.loads(t)) for k, t in chunk["ch"].items())
+        for key, state in changes:
+            if key.startswith("c/"):
+                self._chain_overlay[key[2:]] = None if state is None else orjson.dumps(state)
+            else:
+                self._restore_state(key, state)
+
     def _restore_key(self, key: str, raw: bytes | None) -> None:
-        state = None if raw is None else orjson.loads(raw)
+        self._restore_state(key, None if raw is None else orjson.loads(raw))
+
+    def _restore_state(self, key: str, state: Any) -> None:
         if key.startswith("z/"):
             minute = int(key[2:])
             if state is None:
@@ -255,18 +265,18 @@ class PartitionRuntime:
         """Chunks of ``changes`` then the header: keys and values to write first, in order."""
         self.batch_no += 1
         parity = self.batch_no % 2
-        chunks: list[dict[str, str | None]] = [{}]
+        # the values go in as they are (JSON within JSON, not escaped into strings)
+        chunks: list[dict[str, orjson.Fragment | None]] = [{}]
         size = 0
         for key, value in changes.items():
-            text = None if value is None else value.decode()
-            grows = len(key) + (len(text) if text else 0) + 8
+            grows = len(key) + (len(value) if value else 0) + 8
             if size + grows > CHUNK_BYTES and chunks[-1]:
                 chunks.append({})
                 size = 0
-            chunks[-1][key] = text
+            chunks[-1][key] = None if value is None else orjson.Fragment(value)
             size += grows
         record: dict[str, bytes | None] = {
-            f"{BATCH}/{parity}/{i}": orjson.dumps({"n": self.batch_no, "ch": chunk})
+            f"{BATCH}/{parity}/{i}": orjson.dumps({"n": self.batch_no, "cj": chunk})
             for i, chunk in enumerate(chunks)
         }
         header = {"o": self.last_offset, "n": self.batch_no, "chunks": len(chunks)}

@@ -115,8 +115,13 @@ def test_drain_state_writes_the_batch_record_first_in_chunks() -> None:
     assert header == {"o": 41, "n": 1, "chunks": header_at}
     chunked = {}
     for key in keys[:header_at]:
-        chunked.update(orjson.loads(changes[key] or b"")["ch"])
+        chunked.update(orjson.loads(changes[key] or b"")["cj"])
     assert set(chunked) == set(keys[header_at + 1 :])
+    # each value is in the chunk as JSON, the same as the key's own
+    assert all(
+        chunked[k] == (None if changes[k] is None else orjson.loads(changes[k] or b""))
+        for k in chunked
+    )
     assert any(k.startswith("c/") for k in chunked)
     assert any(k.startswith(("e/", "d/")) for k in chunked)
     assert runtime.drain_state() == {}  # nothing new: nothing to write
@@ -154,6 +159,29 @@ def test_a_crash_halfway_through_writing_the_state_loses_nothing(written: int) -
     # the new worker re-reads every record after the restored offset
     got += drive(second, EVENTS[second.last_offset + 1 :]) + finish(second)
     assert set(ids(got)) == set(ids(expected))
+
+
+def test_a_batch_record_of_the_earlier_form_restores_the_same_state() -> None:
+    """Chunks written before held each value as JSON text ("ch"); now as JSON ("cj")."""
+    table = Table()
+    first = table.runtime()
+    drive(first, EVENTS[:1000])
+    first.last_offset = 999
+    changes = first.drain_state()
+    header_at = list(changes).index("b")
+    only_the_batch_record = dict(list(changes.items())[: header_at + 1])
+    old_form = dict(only_the_batch_record)
+    for key in list(changes)[:header_at]:
+        chunk = orjson.loads(changes[key] or b"")
+        text = {k: None if v is None else orjson.dumps(v).decode() for k, v in chunk["cj"].items()}
+        old_form[key] = orjson.dumps({"n": chunk["n"], "ch": text})
+    expected = drive(first, EVENTS[1000:]) + finish(first)
+    for form in (only_the_batch_record, old_form):
+        restored = Table()
+        restored.save(form)
+        again = restored.runtime()
+        assert again.last_offset == 999
+        assert ids(drive(again, EVENTS[1000:]) + finish(again)) == ids(expected)
 
 
 def test_enriched_events_reuse_the_raw_bytes_and_equal_a_full_encoding() -> None:
