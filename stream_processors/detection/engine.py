@@ -465,16 +465,20 @@ class DetectionEngine:
 
     def snapshot(self, key: str) -> dict[str, Any] | None:
         """The JSON-able state under ``key``, or None when there is none (delete it)."""
+        raw = self.snapshot_json(key)
+        loaded: dict[str, Any] | None = None if raw is None else orjson.loads(raw)
+        return loaded
+
+    def snapshot_json(self, key: str) -> bytes | None:
+        """:meth:`snapshot` as JSON bytes (what a table stores), without the dict between:
+        the live state is written out as it is."""
         if key.startswith(BUFFER_PREFIX):
             entries = self._sessions_buffered().get(key[len(BUFFER_PREFIX) :])
             if not entries:
                 return None
-            return {"events": [enriched_to_json(e[5]) for e in entries]}
+            return orjson.dumps({"events": [enriched_to_json(e[5]) for e in entries]})
         ks = self._keys.get(key)
-        if ks is None:
-            return None
-        loaded: dict[str, Any] = orjson.loads(orjson.dumps(ks))
-        return loaded
+        return None if ks is None else orjson.dumps(ks)
 
     def restore(self, key: str, state: Mapping[str, Any] | None) -> None:
         """Put back what :meth:`snapshot` returned, e.g. from a table after a restart."""

@@ -229,8 +229,7 @@ class PartitionRuntime:
             snap = self.enricher.snapshot(key)
             out[f"e/{key}"] = None if snap is None else orjson.dumps(snap)
         for key in self.engine.dirty_keys():
-            state = self.engine.snapshot(key)
-            out[f"d/{key}"] = None if state is None else orjson.dumps(state)
+            out[f"d/{key}"] = self.engine.snapshot_json(key)
         for sid in self._dirty_chains:
             out[f"c/{sid}"] = orjson.dumps(self._chains[sid].to_dict())
         self._dirty_chains.clear()
