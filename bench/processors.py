@@ -31,6 +31,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ THROUGHPUT_EVENTS = 150_000  # ~10 s of a worker: long enough to include its che
 RATES = (5_000, 1_000)
 RATE_SECONDS = 8.0
 WARMUP_SECONDS = 3.0  # sent at the same rate before the measured window
+POLL_SECONDS = 0.25  # worker /metrics readings while timing throughput
 ENCODE = single_object_serializer(TOOL_CALL_EVENT)
 
 
@@ -143,24 +145,16 @@ def throughput(bootstrap: str, topics: Topics, workdir: Path) -> tuple[float, fl
         import psutil  # noqa: PLC0415
 
         proc = psutil.Process(worker.process.pid if worker.process else 0)
-        first = None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            metrics = worker.metrics()
-            n = metrics.get("tooltrail_processor_records_total", 0.0)
-            now = time.perf_counter()
-            if n > 0 and first is None:
-                first = (n, now, proc.cpu_times())
-            if n >= total:
-                break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"worker processed {n} of {total} in 120 s")
-        assert first is not None
-        cpu = proc.cpu_times()
-        cpu_s = (cpu.user + cpu.system) - (first[2].user + first[2].system)
-        rate = (n - first[0]) / (now - first[1])
-        per_cpu_s = (n - first[0]) / cpu_s if cpu_s else 0.0
+
+        def cpu_seconds() -> float:
+            times = proc.cpu_times()
+            return float(times.user + times.system)
+
+        rate, per_cpu_s = rate_while_processing(
+            lambda: worker.metrics().get("tooltrail_processor_records_total", 0.0),
+            total,
+            cpu_seconds,
+        )
     finally:
         worker.stop()
         delete_app_topics(bootstrap, worker.app_id)
@@ -198,29 +192,52 @@ def faust_ceiling(bootstrap: str, topics: Topics, workdir: Path, total: int) -> 
     args = [bootstrap, topics.raw, str(port), str(workdir / "null"), app_id]
     child = subprocess.Popen([sys.executable, "-c", NULL_WORKER, *args],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    first = None
-    n = 0.0
+
+    def processed() -> float:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                return parse_metrics(r.read().decode()).get("tooltrail_processor_records_total", 0)
+        except OSError:
+            return 0.0
+
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-                    n = parse_metrics(r.read().decode()).get("tooltrail_processor_records_total", 0)
-            except OSError:
-                n = 0.0
-            now = time.perf_counter()
-            if n > 0 and first is None:
-                first = (n, now)
-            if n >= total:
-                break
-            time.sleep(0.1)
+        return rate_while_processing(processed, total)[0]
+    except RuntimeError:
+        return float("nan")
     finally:
         child.terminate()
         child.wait(30)
         delete_app_topics(bootstrap, app_id)
-    if first is None or n < total:
-        return float("nan")
-    return (n - first[0]) / (now - first[1])
+
+
+def rate_while_processing(
+    processed: Callable[[], float], total: int, cpu_seconds: Callable[[], float] | None = None
+) -> tuple[float, float]:
+    """Records/s (and records per CPU second) of a worker, from its record counter.
+
+    The counter is read every ``POLL_SECONDS`` (each read costs the worker a /metrics
+    render). The rate runs from the first reading above zero to the last one below
+    ``total``: both are exact (count, time) pairs, where the reading that first sees
+    ``total`` came up to a poll interval after the last record.
+    """
+    first: tuple[float, float, float] | None = None
+    last: tuple[float, float, float] | None = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        n = processed()
+        sample = (n, time.perf_counter(), cpu_seconds() if cpu_seconds else 0.0)
+        if n >= total:
+            break
+        if n > 0:
+            first = first or sample
+            last = sample
+        time.sleep(POLL_SECONDS)
+    else:
+        raise RuntimeError(f"worker processed {n} of {total} in 120 s")
+    if first is None or last is None or last[0] - first[0] < total / 4:
+        first, last = first or sample, sample  # too fast for the poll: end at ``total``
+    records, seconds, cpu = last[0] - first[0], last[1] - first[1], last[2] - first[2]
+    return records / seconds, (records / cpu if cpu else float("nan"))
 
 
 def paced(rate: int, seconds: float, seed: int) -> list[dict[str, Any]]:

@@ -55,38 +55,44 @@ class BatchingConsumer(aiokafka_driver.Consumer):
     def _new_consumer_thread(self) -> Any:
         return BatchingConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
-    async def _fetch(self, timeout: float) -> tuple[Any, list[tuple[Any, Any]]]:
-        """Faust's ``getmany`` as one list, with the generation it was fetched in.
+    async def _fetch(self, timeout: float) -> Fetched:
+        """Faust's ``getmany`` as lists, with the generation it was fetched in.
 
         ``getmany`` is an async generator: an ``await`` per record, and the end offset
         handed to the monitor per record. Here they go once per fetch (once per partition).
+        A batch topic's records come per partition, as the topic's own records (see
+        :func:`on_batches`); other topics' as Faust messages, in Faust's scheduling order.
         """
         records, active = await self._wait_next_records(timeout)
         generation = self.app.consumer_generation_id
         if records is None or self.should_stop:
-            return generation, []
+            return Fetched(generation)
         if not self.flow_active:
             self.log.dev("fetched while flow not active. Seek back to committed offsets.")
             try:
                 await self.perform_seek()
             except Exception as exc:  # as getmany does: the next fetch tries again
                 self.log.warning(f"exception performing seek when flow not active {exc}")
-            return generation, []
+            return Fetched(generation)
         buffered = self._buffered_partitions
         track = self.app.monitor.track_tp_end_offset
         transport = self.transport
         assert isinstance(transport, BatchingTransport)  # install() gave the app this one
-        # per partition: how its records are wrapped (a Faust message, unless batched)
-        makers: dict[Any, Callable[[Any, Any], Any]] = {}
-        out = []
-        for tp, record in self.scheduler.iterate(records):
-            if active is None or tp in active or tp in buffered:
-                make = makers.get(tp)
-                if make is None:
-                    track(tp, self.highwater(tp))
-                    make = makers[tp] = transport.record_maker(tp.topic, self._to_message)
-                out.append((tp, make(tp, record)))
-        return generation, out
+        fetched = Fetched(generation)
+        others: dict[Any, list[Any]] = {}
+        for tp, got in records.items():
+            if not got or not (active is None or tp in active or tp in buffered):
+                continue
+            track(tp, self.highwater(tp))
+            make = transport.batch_records.get(tp.topic)
+            if make is None:
+                others[tp] = got
+            else:
+                fetched.batched.append((tp, [make(tp, record) for record in got]))
+        if others:
+            to_message = self._to_message
+            fetched.single = [(tp, to_message(tp, r)) for tp, r in self.scheduler.iterate(others)]
+        return fetched
 
     def ack_offsets(self, tp: Any, offsets: Sequence[int]) -> int:
         """Acknowledge records of a batch topic by offset (they have no Faust message).
@@ -120,8 +126,7 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                 await asyncio.sleep(0)  # a fetch can return at once, again and again
                 if self.should_stop:
                     continue
-                generation, fetched = await self._fetch(1.0)
-                await self._dispatch(generation, fetched)
+                await self._dispatch(await self._fetch(1.0))
                 if commit_every is not None and self._n_acked >= commit_every:
                     self._n_acked = 0
                     await self.commit()
@@ -137,25 +142,47 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         finally:
             self.diag.unset_flag("FETCHING")
 
-    async def _dispatch(self, generation: Any, fetched: list[tuple[Any, Any]]) -> None:
-        """Batch topics' records to their handler (one call per topic), others one by one."""
-        app = self.app
+    def _current(self, generation: Any) -> bool:
+        """What Faust's getmany checks before yielding each record."""
+        return bool(self.flow_active) and self.app.consumer_generation_id == generation
+
+    async def _dispatch(self, fetched: Fetched) -> None:
+        """Batch topics' records to their handler (one call per topic), others one by one.
+
+        Faust checks flow and generation before each record; they change only while this
+        task awaits, so they are checked before each partition's records and after each
+        ``await``. The read-offset bookkeeping is Faust's, per partition: records before
+        the read offset (re-delivered after a seek) are skipped, and a jump in offsets
+        (compaction, transaction markers) is recorded as a gap so commits can pass it.
+        """
+        generation = fetched.generation
         read_offset = self._read_offset
-        acks_enabled_for = app.topics.acks_enabled_for
+        acks_enabled_for = self.app.topics.acks_enabled_for
         transport = self.transport
         assert isinstance(transport, BatchingTransport)  # install() gave the app this one
         handlers = transport.batch_handlers
         batches: dict[str, list[Any]] = {}
-
-        async def flush() -> None:
-            for topic, batch in batches.items():
-                if batch:
-                    await handlers[topic](batch)
-            batches.clear()
-
-        for tp, message in fetched:
-            # what Faust's getmany checks before yielding each record
-            if not self.flow_active or app.consumer_generation_id != generation:
+        for tp, got in fetched.batched:
+            if not self._current(generation):
+                break
+            last = read_offset[tp]
+            records = got
+            if last is not None and got[0].offset < last:
+                records = [r for r in got if r.offset >= last]  # re-delivered: handled
+                if not records:
+                    continue
+            if acks_enabled_for(tp.topic):
+                gaps = _gaps(last, records)
+                for begin, end in gaps:
+                    await self._add_gap(tp, begin, end)
+                if gaps and not self._current(generation):
+                    break
+            read_offset[tp] = records[-1].offset
+            batches.setdefault(tp.topic, []).extend(records)
+        for topic, batch in batches.items():
+            await handlers[topic](batch)
+        for tp, message in fetched.single:
+            if not self._current(generation):
                 break
             offset = message.offset
             last = read_offset[tp]
@@ -164,12 +191,34 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             if last and offset - last > 1 and acks_enabled_for(message.topic):
                 await self._add_gap(tp, last + 1, offset)  # compacted / aborted
             read_offset[tp] = offset
-            if message.topic in handlers:
-                batches.setdefault(message.topic, []).append(message)
-                continue
-            await flush()  # keep the order across topics
             await self.wait_first(self.callback(message), self.suspend_flow.wait())
-        await flush()
+
+
+def _gaps(last: int | None, records: Sequence[Any]) -> list[tuple[int, int]]:
+    """The jumps before and between ``records`` (ascending offsets), as the arguments Faust's
+    own loop gives ``_add_gap``: (the offset after the previous record, the record's)."""
+    first, final = records[0].offset, records[-1].offset
+    gaps: list[tuple[int, int]] = []
+    if last and first - last > 1:  # (as Faust: no gap is recorded after offset 0)
+        gaps.append((last + 1, first))
+    if final - first != len(records) - 1:  # not consecutive: find the jumps
+        previous = first
+        for record in records[1:]:
+            if previous and record.offset - previous > 1:  # (Faust's test, record by record)
+                gaps.append((previous + 1, record.offset))
+            previous = record.offset
+    return gaps
+
+
+class Fetched:
+    """One fetch: batch topics' records per partition, other topics' messages in order."""
+
+    __slots__ = ("batched", "generation", "single")
+
+    def __init__(self, generation: Any) -> None:
+        self.generation = generation
+        self.batched: list[tuple[Any, list[Any]]] = []
+        self.single: list[tuple[Any, Any]] = []
 
 
 class BatchingTransport(aiokafka_driver.Transport):
@@ -181,11 +230,6 @@ class BatchingTransport(aiokafka_driver.Transport):
         super().__init__(*args, **kwargs)
         self.batch_handlers: dict[str, BatchHandler] = {}
         self.batch_records: dict[str, BatchRecord] = {}
-
-    def record_maker(self, topic: str, to_message: BatchRecord) -> BatchRecord:
-        """How the consumer wraps a record of ``topic``: the topic's own ``BatchRecord``
-        (see :func:`on_batches`), else a Faust message."""
-        return self.batch_records.get(topic, to_message)
 
 
 def install(app: Any) -> None:
