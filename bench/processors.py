@@ -8,10 +8,11 @@ answers (stopping it at the end). About two minutes.
    topic (lz4, as the producer library sends them); one ``tooltrail worker processors``
    process (memory store) then reads them all: raw in, enriched events, alerts and state
    out. Timed by its /metrics record counter, read every 0.25 s: from the first reading
-   above zero to the last below the total. Goal: >= 20,000 events/s per worker process. Baseline, same run, same input: a bare
-   confluent-kafka consume -> produce passthrough in one process (what Kafka and a
-   Python loop cost without decoding, detection or Faust). Also measured: the same
-   worker with a pipeline that only counts (``faust_only``: Faust's own cost per event).
+   above zero to the last below the total. Goal: >= 20,000 events/s per worker process.
+   Baseline, same run, same input: a bare confluent-kafka consume -> produce passthrough
+   in one process (what Kafka and a Python loop cost without decoding, detection or
+   Faust). Also measured: the same worker with a pipeline that only counts
+   (``faust_only``: Faust's own cost per event).
 2. Alert latency at a fixed input rate (5,000 events/s, then 1,000): events are sent on
    schedule with event time = send time; latency = when the alert is read from the alerts
    topic minus when the last event it names was sent. Goal: p99 <= 500 ms at 5,000/s.

@@ -15,7 +15,11 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException
 
 from tooltrail.closing import Closing
 from tooltrail.errors import ServiceError
@@ -25,6 +29,7 @@ from tooltrail.stream_processors.workers.pipeline import Output
 log = logging.getLogger(__name__)
 
 _RETRY_BACKOFF = (0.1, 0.5, 1.0, 2.0, 5.0)
+_topic = itemgetter(0)  # of a (topic, output) pair
 
 
 @dataclass(slots=True)
@@ -86,20 +91,23 @@ class KafkaWriter(Closing):
         }
         settings.update(config or {})
         self.producer = Producer(settings)
+        # librdkafka's queue bound (its default unless configured): see _send_run
+        self._queue_max = int(settings.get("queue.buffering.max.messages", 100_000))
         self.metrics = metrics
 
     async def deliver(self, outputs: Sequence[tuple[str, Output]]) -> None:
-        """Produce ``(topic, output)`` pairs; re-send failed ones until all are delivered."""
+        """Produce ``(topic, output)`` pairs; re-send failed ones until all are delivered.
+
+        Each run of one topic's outputs is handed to librdkafka in one ``produce_batch``
+        call (about a third of the cost of a ``produce`` per record here) when its queue has
+        room for all of them; otherwise record by record, waiting while the queue is full.
+        """
         pending = list(outputs)
         attempt = 0
         while pending:
             round_ = _Round()
-            produce, sent = self.producer.produce, round_.sent
-            for topic, out in pending:  # a failed one comes back from its report's message
-                try:  # the common case without a coroutine per record
-                    produce(topic, key=out.key, value=out.value, on_delivery=sent)
-                except BufferError:
-                    await self._produce(topic, out.key, out.value, None, sent)
+            for topic, run in groupby(pending, key=_topic):
+                await self._send_run(topic, [out for _, out in run], round_.sent)
             await self._reports(round_.reported, len(pending), "outputs")
             if round_.failed:
                 delay = _RETRY_BACKOFF[min(attempt, len(_RETRY_BACKOFF) - 1)]
@@ -111,6 +119,31 @@ class KafkaWriter(Closing):
                 attempt += 1
                 await asyncio.sleep(delay)
             pending = round_.failed
+
+    async def _send_run(self, topic: str, outputs: list[Output], sent: Any) -> None:
+        """Hand one topic's outputs to librdkafka, in order (see :meth:`deliver`)."""
+        producer = self.producer
+        if len(producer) + len(outputs) <= self._queue_max:
+            messages = [{"key": out.key, "value": out.value} for out in outputs]
+            if producer.produce_batch(topic, messages, on_delivery=sent) == len(messages):
+                return
+            # The queue filled up meanwhile (other threads' records, or its size limit):
+            # the refused records follow once it drains (any other refusal is an error,
+            # as from produce()). A refused record may then follow a later one of the run.
+            for out, message in zip(outputs, messages, strict=True):
+                error = message.get("_error")
+                if error is None:
+                    continue
+                if error.code() != KafkaError._QUEUE_FULL:
+                    raise KafkaException(error)
+                await self._produce(topic, out.key, out.value, None, sent)
+            return
+        produce = producer.produce
+        for out in outputs:
+            try:  # the common case without a coroutine per record
+                produce(topic, key=out.key, value=out.value, on_delivery=sent)
+            except BufferError:
+                await self._produce(topic, out.key, out.value, None, sent)
 
     async def send_changelog(
         self, topic: str, records: Sequence[tuple[int, bytes, bytes | None]]

@@ -7,6 +7,7 @@ from collections import deque
 from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
 
 from tooltrail.errors import ServiceError
 from tooltrail.stream_processors.workers.metrics import ProcessorMetrics
@@ -42,12 +43,30 @@ class FakeProducer:
         self.queue: deque[tuple[str, Any, bytes | None, Any]] = deque()
         self.delivered: list[tuple[str, bytes | None]] = []
         self.keys: dict[Any, Any] = {}  # value -> key, as delivered
+        self.batches = 0
+        self.batch_error = KafkaError._QUEUE_FULL
 
     def produce(self, topic: str, *, key: Any, value: Any, on_delivery: Any, **kw: Any) -> None:
         if self.full:
             self.full -= 1
             raise BufferError("Local: Queue full")
         self.queue.append((topic, key, value, on_delivery))
+
+    def produce_batch(self, topic: str, messages: list[dict[str, Any]], on_delivery: Any) -> int:
+        """As confluent-kafka's: what finds the queue full is marked with ``_error``."""
+        self.batches += 1
+        queued = 0
+        for message in messages:
+            if self.full:
+                self.full -= 1
+                message["_error"] = KafkaError(self.batch_error)
+                continue
+            self.queue.append((topic, message["key"], message["value"], on_delivery))
+            queued += 1
+        return queued
+
+    def __len__(self) -> int:
+        return len(self.queue)
 
     def poll(self, timeout: float) -> int:
         served = 0
@@ -118,3 +137,27 @@ def test_a_full_local_queue_is_drained_and_the_record_sent_again() -> None:
     asyncio.run(writer.deliver(outputs))
     assert [v for _, v in producer.delivered] == [b"x", b"y"]
     assert producer.full == 0
+
+
+def test_a_topic_run_goes_in_one_batch_and_what_a_full_queue_refused_follows() -> None:
+    producer = FakeProducer()
+    writer, _ = writer_with(producer)
+    outputs = [("enriched", Output(b"k", v)) for v in (b"a", b"b")]
+    outputs += [("alerts", Output(b"k", b"x"))]
+    asyncio.run(writer.deliver(outputs))
+    assert producer.batches == 2  # one per topic run
+    assert producer.delivered == [("enriched", b"a"), ("enriched", b"b"), ("alerts", b"x")]
+
+    producer = FakeProducer(full=1)
+    writer, _ = writer_with(producer)
+    asyncio.run(writer.deliver([("enriched", Output(b"k", v)) for v in (b"a", b"b", b"c")]))
+    assert sorted(v for _, v in producer.delivered) == [b"a", b"b", b"c"]  # none lost
+    assert producer.full == 0
+
+
+def test_a_batch_refused_for_another_reason_fails_as_produce_would() -> None:
+    producer = FakeProducer(full=1)
+    producer.batch_error = KafkaError.MSG_SIZE_TOO_LARGE
+    writer, _ = writer_with(producer)
+    with pytest.raises(KafkaException):
+        asyncio.run(writer.deliver([("enriched", Output(b"k", b"a"))]))
