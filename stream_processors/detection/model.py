@@ -16,6 +16,23 @@ from tooltrail.stream_processors.detection.conditions import Node
 KINDS = ("event", "sequence", "threshold", "cooccurrence")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 TEMPLATE_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TEMPLATE_PARTS: dict[str, list[str]] = {}  # message -> literal, field, literal, ... (per rule)
+
+
+def render_template(message: str, values: dict[str, str]) -> str:
+    """``message`` with each ``{field}`` replaced by its value ("" when absent).
+
+    The message is split once (per distinct message, i.e. per rule): an alert then costs a
+    join, not a regex substitution calling back per placeholder.
+    """
+    parts = _TEMPLATE_PARTS.get(message)
+    if parts is None:
+        parts = _TEMPLATE_PARTS[message] = TEMPLATE_FIELD.split(message)
+    if len(parts) == 1:
+        return message
+    return "".join([values.get(p, "") if i % 2 else p for i, p in enumerate(parts)])
+
+
 BUILTIN_PLACEHOLDERS = frozenset(
     {"rule_id", "rule_name", "session_id", "agent_id", "principal", "tenant_id", "count"}
 )
@@ -99,4 +116,4 @@ class Rule:
 
     def render(self, values: dict[str, str]) -> str:
         """The alert message with ``{placeholders}`` filled (unknown ones were rejected at load)."""
-        return TEMPLATE_FIELD.sub(lambda m: values.get(m.group(1), ""), self.message)
+        return render_template(self.message, values)

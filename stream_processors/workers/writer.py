@@ -153,6 +153,15 @@ class KafkaWriter(Closing):
         Returns at once; ``await`` :meth:`ChangelogWrite.settled` for Kafka's answer.
         """
         write = ChangelogWrite(topic=topic, expected=len(records))
+        producer = self.producer
+        if len(producer) + len(records) <= self._queue_max:
+            # one call: only this thread produces, so the queue has room for all of them (a
+            # refusal anyway is an error: a record must not follow a later one)
+            messages = [{"key": k, "value": v, "partition": p} for p, k, v in records]
+            if producer.produce_batch(topic, messages, on_delivery=write.sent) != len(messages):
+                error = next(m["_error"] for m in messages if "_error" in m)
+                raise ServiceError(f"changelog records refused by librdkafka: {error}")
+            return write
         for partition, key, value in records:
             await self._produce(topic, key, value, partition, write.sent)
         return write

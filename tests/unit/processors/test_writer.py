@@ -161,3 +161,20 @@ def test_a_batch_refused_for_another_reason_fails_as_produce_would() -> None:
     writer, _ = writer_with(producer)
     with pytest.raises(KafkaException):
         asyncio.run(writer.deliver([("enriched", Output(b"k", b"a"))]))
+
+
+def test_changelog_records_go_in_one_batch_and_a_refused_one_fails_the_write() -> None:
+    producer = FakeProducer()
+    writer, _ = writer_with(producer)
+    records = [(2, b"k%d" % i, b"v") for i in range(4)]
+
+    async def run() -> None:
+        await writer.settle(await writer.send_changelog("log", records))
+
+    asyncio.run(run())
+    assert producer.batches == 1
+    assert len(producer.delivered) == 4
+
+    writer, _ = writer_with(FakeProducer(full=1))  # refused: order could not be kept
+    with pytest.raises(ServiceError, match="refused"):
+        asyncio.run(run())
