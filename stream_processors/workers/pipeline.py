@@ -185,7 +185,8 @@ class Pipeline:
                 continue
             key = record.key if record.key is not None else event["session_id"].encode()
             result.enriched.append(Output(key, enriched_value))
-            self.add_alerts(alerts, key, result)
+            if alerts:
+                self.add_alerts(alerts, key, result)
         if drain:
             for partition, analyzer in touched.items():
                 result.writes[partition] = analyzer.drain_state()
@@ -284,7 +285,11 @@ class _EnrichedSplicer:
             self._tail = write
 
     def __call__(self, body: memoryview, enriched: Mapping[str, Any]) -> bytes:
-        return b"".join((self.header, body, self._tail({**self._defaults, **enriched})))
+        try:  # the enricher sets every field: no defaults to merge in
+            tail = self._tail(enriched)
+        except KeyError:
+            tail = self._tail({**self._defaults, **enriched})
+        return b"".join((self.header, body, tail))
 
 
 def _validate(event: Mapping[str, Any]) -> str | None:
