@@ -386,6 +386,7 @@ class ProcessorsApp:
             if write is not None:
                 await self._writer().settle(write)
         consumer, topic = self.app.consumer, self.config.topics.raw
+        assert isinstance(consumer, batching.BatchingConsumer)  # (batching.install)
         for partition, offsets in pending.items():  # Faust discards commits of partitions
             consumer.ack_offsets(TP(topic, partition), offsets)  # revoked meanwhile
         self.metrics.checkpoint_seconds.observe(time.perf_counter() - started)

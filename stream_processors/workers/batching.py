@@ -24,8 +24,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from faust.transport import consumer as consumer_module
 from faust.transport.drivers import aiokafka as aiokafka_driver
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
 
 BatchHandler = Callable[[Sequence[Any]], Awaitable[None]]
 #: Builds what a batch handler receives from ``(tp, aiokafka ConsumerRecord)``; it needs
@@ -103,7 +104,7 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         """
         if not offsets or not self.app.topics.acks_enabled_for(tp.topic):
             return 0
-        with consumer_module.ack_lock:
+        with ack_lock:
             committed = self._committed_offset[tp]
             index = self._acked_index[tp]
             new = []
@@ -113,7 +114,7 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                     new.append(offset)
             self._acked[tp].extend(new)
             self._n_acked += len(new)
-            consumer_module.notify(self._waiting_for_ack)
+            notify(self._waiting_for_ack)
         return len(new)
 
     async def _drain_messages(self, fetcher: Any) -> None:  # the fetcher's loop

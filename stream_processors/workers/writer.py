@@ -124,7 +124,7 @@ class KafkaWriter(Closing):
         """Hand one topic's outputs to librdkafka, in order (see :meth:`deliver`)."""
         producer = self.producer
         if len(producer) + len(outputs) <= self._queue_max:
-            messages = [{"key": out.key, "value": out.value} for out in outputs]
+            messages: list[dict[str, Any]] = [{"key": o.key, "value": o.value} for o in outputs]
             if producer.produce_batch(topic, messages, on_delivery=sent) == len(messages):
                 return
             # The queue filled up meanwhile (other threads' records, or its size limit):
@@ -157,7 +157,9 @@ class KafkaWriter(Closing):
         if len(producer) + len(records) <= self._queue_max:
             # one call: only this thread produces, so the queue has room for all of them (a
             # refusal anyway is an error: a record must not follow a later one)
-            messages = [{"key": k, "value": v, "partition": p} for p, k, v in records]
+            messages: list[dict[str, Any]] = [
+                {"key": k, "value": v, "partition": p} for p, k, v in records
+            ]
             if producer.produce_batch(topic, messages, on_delivery=write.sent) != len(messages):
                 error = next(m["_error"] for m in messages if "_error" in m)
                 raise ServiceError(f"changelog records refused by librdkafka: {error}")
