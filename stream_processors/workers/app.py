@@ -479,11 +479,11 @@ class ProcessorsApp:
     async def _deliver(self, result: BatchResult) -> None:
         """Produce every output and wait until Kafka has all of them (failures re-sent)."""
         topics = self.config.topics
-        await self._writer().deliver(
+        await self._writer().deliver_runs(
             [
-                *((topics.enriched, o) for o in result.enriched),
-                *((topics.alerts, o) for o in result.alerts),
-                *((topics.deadletter, o) for o in result.dead_letters),
+                (topics.enriched, result.enriched),
+                (topics.alerts, result.alerts),
+                (topics.deadletter, result.dead_letters),
             ]
         )
 

@@ -96,31 +96,37 @@ class KafkaWriter(Closing):
         self.metrics = metrics
 
     async def deliver(self, outputs: Sequence[tuple[str, Output]]) -> None:
-        """Produce ``(topic, output)`` pairs; re-send failed ones until all are delivered.
+        """Produce ``(topic, output)`` pairs; re-send failed ones until all are delivered."""
+        await self.deliver_runs([(t, [o for _, o in run]) for t, run in groupby(outputs, _topic)])
 
-        Each run of one topic's outputs is handed to librdkafka in one ``produce_batch``
-        call (about a third of the cost of a ``produce`` per record here) when its queue has
-        room for all of them; otherwise record by record, waiting while the queue is full.
+    async def deliver_runs(self, runs: Sequence[tuple[str, Sequence[Output]]]) -> None:
+        """:meth:`deliver` of runs of one topic's outputs each, in order.
+
+        Each run is handed to librdkafka in one ``produce_batch`` call (about a third of
+        the cost of a ``produce`` per record here) when its queue has room for all of it;
+        otherwise record by record, waiting while the queue is full.
         """
-        pending = list(outputs)
+        pending = [(topic, run) for topic, run in runs if run]
         attempt = 0
         while pending:
             round_ = _Round()
-            for topic, run in groupby(pending, key=_topic):
-                await self._send_run(topic, [out for _, out in run], round_.sent)
-            await self._reports(round_.reported, len(pending), "outputs")
+            total = 0
+            for topic, run in pending:
+                await self._send_run(topic, run, round_.sent)
+                total += len(run)
+            await self._reports(round_.reported, total, "outputs")
             if round_.failed:
                 delay = _RETRY_BACKOFF[min(attempt, len(_RETRY_BACKOFF) - 1)]
                 log.warning(
                     "%d of %d outputs not delivered (%s); retrying in %.1fs",
-                    len(round_.failed), len(pending), round_.errors[0], delay,
+                    len(round_.failed), total, round_.errors[0], delay,
                 )  # fmt: skip
                 self.metrics.send_retries.inc(len(round_.failed))
                 attempt += 1
                 await asyncio.sleep(delay)
-            pending = round_.failed
+            pending = [(t, [o for _, o in run]) for t, run in groupby(round_.failed, _topic)]
 
-    async def _send_run(self, topic: str, outputs: list[Output], sent: Any) -> None:
+    async def _send_run(self, topic: str, outputs: Sequence[Output], sent: Any) -> None:
         """Hand one topic's outputs to librdkafka, in order (see :meth:`deliver`)."""
         producer = self.producer
         if len(producer) + len(outputs) <= self._queue_max:
