@@ -47,6 +47,7 @@ COMPILED = [
     "producer/chain.py",
     "producer/emitter.py",
     "producer/events.py",
+    "producer/feedloops.py",
     "producer/payload.py",
     "producer/policy.py",
     "producer/redaction.py",
