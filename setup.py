@@ -34,18 +34,20 @@ ROOTS = {
 }
 
 # Per-record code: the stream processors' chain verification, enrichment, detection and batch
-# pipeline; the producer's event building, redaction, sealing and spool. Not here: modules
-# mypyc refuses (async generators, break inside try/finally) or whose classes interpreted
-# ones subclass (delivery.py, feed.py: KafkaPublisher), and capture.py (its import crashed).
+# pipeline; the producer's capture path, event building, redaction, sealing and spool. Not
+# here: modules mypyc refuses (async generators, break inside try/finally) or whose classes
+# interpreted ones subclass (delivery.py, feed.py: KafkaPublisher).
 COMPILED = [
     "schemas/_readers.py",
     "schemas/avro_reader.py",
     "schemas/framing.py",
     "producer/_writers.py",
     "producer/avro_fast.py",
+    "producer/capture.py",
     "producer/chain.py",
     "producer/emitter.py",
     "producer/events.py",
+    "producer/feedloops.py",
     "producer/payload.py",
     "producer/policy.py",
     "producer/redaction.py",

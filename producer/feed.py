@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from tooltrail.producer.feedloops import produce_into
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer
 from tooltrail.producer.spool import RecordRef, Spool
@@ -198,11 +199,12 @@ class SpoolFeed:
                     void = True  # spooled after _cursor: the replay sends them, in order
                     break
                 gen = self._gen  # (a flush() caller's _settle may have closed the last one)
-                before, append = len(gen), gen.append
+                before = len(gen)
                 try:
-                    for ref, key, value in ready[done : min(done + HANDOFF_CHUNK, limit)]:
-                        produce(topic, value, key, -1, deliver)
-                        append((ref, value))
+                    stop = min(done + HANDOFF_CHUNK, limit)
+                    produce_into(
+                        ready, done, stop, produce=produce, topic=topic, deliver=deliver, gen=gen
+                    )
                 except BufferError:
                     self._enter_backlog("queue_full")
                     void = True

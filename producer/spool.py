@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, TypeAlias
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
@@ -63,15 +63,14 @@ FULL_POLICIES = ("drop_new", "drop_oldest")
 FSYNC_POLICIES = ("always", "interval", "never")
 
 
-class RecordRef(NamedTuple):
-    """Where a record lives: segment number and index within the segment (ordered)."""
-
-    segment: int
-    index: int  # type: ignore[assignment]  # shadows tuple.index, by design
-
+# Where a record lives: (segment number, index within the segment), ordered. A plain tuple
+# of ints, not a NamedTuple: the garbage collector untracks such a tuple (and a tuple that
+# holds it with bytes) at its first collection, so the refs of the records in flight (a
+# generation holds up to 4096) are not traversed by every collection nor promoted to the
+# oldest generation, whose full collections they would make more frequent.
+RecordRef: TypeAlias = tuple[int, int]
 
 _segment_no, _index = itemgetter(0), itemgetter(1)
-_new_ref = tuple.__new__  # RecordRef without the Python-level __new__ (one per event)
 _crc32 = zlib.crc32
 
 
@@ -264,7 +263,7 @@ class Spool:
             seg.count = index + 1
             self._size += size
             self._appended += 1
-            return _new_ref(RecordRef, (seg.no, index))
+            return (seg.no, index)
         return self._append_general(_HEADER.pack(word, crc) + prefix, value, sync, segment)
 
     def _key_head(self, key: bytes) -> tuple[bytes, int]:
@@ -292,7 +291,7 @@ class Spool:
         if segment is not None or not seg.fits(size) or seg.size >= self.segment_bytes:
             seg = self._writable(segment, size)
         seg.write(header + value)
-        ref: RecordRef = _new_ref(RecordRef, (seg.no, seg.count))
+        ref: RecordRef = (seg.no, seg.count)
         seg.count += 1
         self._size += size
         self._appended += 1
@@ -468,7 +467,7 @@ class Spool:
         with self._lock:
             plan = [(no, s.path, s.size) for no, s in sorted(self._segments.items())]
         for no, path, size in plan:
-            if after is not None and no < after.segment:
+            if after is not None and no < after[0]:
                 continue
             try:
                 with open(path, "rb") as fh:
@@ -484,14 +483,14 @@ class Spool:
                 if len(body) != length or not record_ok(word, check, body):
                     break
                 pos = start + length
-                ref = RecordRef(no, index)
+                ref = (no, index)
                 index += 1
                 if after is not None and ref <= after:
                     continue
                 seg = self._segments.get(no)
                 if seg is None:
                     break
-                if ref.index in seg.acked:
+                if ref[1] in seg.acked:
                     continue
                 (klen,) = _KEYLEN.unpack_from(body)
                 yield ref, body[2 : 2 + klen], body[2 + klen :]
@@ -502,7 +501,7 @@ class Spool:
             for no in sorted(self._segments, reverse=True):
                 seg = self._segments[no]
                 if seg.count:
-                    return RecordRef(no, seg.count - 1)
+                    return (no, seg.count - 1)
             return None
 
     # -- closing -------------------------------------------------------------------------

@@ -12,3 +12,27 @@ def test_every_reported_module_loads_from_its_extension() -> None:
         spec = importlib.util.find_spec(name)
         assert spec is not None and spec.origin is not None, name
         assert spec.origin.endswith(".so"), (name, spec.origin)
+
+
+def test_compiled_capture_records_a_call() -> None:
+    """capture.py is compiled with the producer's other modules (its compiled import once
+    crashed): a compiled build imports it from its extension and records both ends of a call
+    through it, chained."""
+    from tooltrail.producer import Auditor, InMemoryPublisher, capture  # noqa: PLC0415
+
+    if "tooltrail.producer.emitter" in compiled_modules():
+        assert "tooltrail.producer.capture" in compiled_modules()
+        assert capture.__file__ is not None and capture.__file__.endswith(".so")
+    publisher = InMemoryPublisher(encode=False)
+    with Auditor(publisher=publisher) as auditor, auditor.session(session_id="native"):
+        auditor.start("lookup", arguments={"q": 1}).finish(result={"ok": True})
+        with auditor.call("lookup", arguments={"q": 2}) as scope:
+            scope.result = 3
+    kinds = [(e["kind"], e["seq"], e["outcome"]) for e in publisher.events]
+    assert kinds == [
+        ("session_start", 1, None),
+        ("tool_call", 2, "success"),
+        ("tool_call", 3, "success"),
+        ("session_end", 4, None),
+    ]
+    assert publisher.events[2]["prev_hash"] == publisher.events[1]["event_hash"]

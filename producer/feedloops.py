@@ -1,0 +1,35 @@
+"""The poll thread's produce loop of the disk-mode handoff, as a plain function.
+
+:class:`~tooltrail.producer.feed.SpoolFeed` is a mixin that the interpreted KafkaPublisher
+subclasses, so it is not compiled; its loop producing encoded records is, here (setup.py):
+about 0.1 us less of the poll thread's GIL time per record. The feed keeps the locking, the
+counters and the decisions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tooltrail.producer.spool import RecordRef
+
+
+def produce_into(
+    ready: list[tuple[RecordRef, bytes, bytes]],
+    start: int,
+    stop: int,
+    *,
+    produce: Any,
+    topic: str,
+    deliver: Any,
+    gen: list[tuple[RecordRef, bytes]],
+) -> None:
+    """Produce ``ready[start:stop]`` (``(ref, key, value)``), appending each produced
+    ``(ref, value)`` to ``gen``.
+
+    A ``BufferError`` (librdkafka's queue is full) propagates; ``gen`` then holds exactly
+    the records produced before it."""
+    append = gen.append
+    for i in range(start, stop):
+        ref, key, value = ready[i]
+        produce(topic, value, key, -1, deliver)
+        append((ref, value))
