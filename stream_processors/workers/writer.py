@@ -13,7 +13,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 
 _RETRY_BACKOFF = (0.1, 0.5, 1.0, 2.0, 5.0)
 _topic = itemgetter(0)  # of a (topic, output) pair
+
+
+def _runs(pairs: Iterable[tuple[str, Output]]) -> list[tuple[str, Sequence[Output]]]:
+    """``(topic, output)`` pairs as runs of one topic's outputs, in order."""
+    return [(topic, [out for _, out in run]) for topic, run in groupby(pairs, _topic)]
 
 
 @dataclass(slots=True)
@@ -97,7 +102,7 @@ class KafkaWriter(Closing):
 
     async def deliver(self, outputs: Sequence[tuple[str, Output]]) -> None:
         """Produce ``(topic, output)`` pairs; re-send failed ones until all are delivered."""
-        await self.deliver_runs([(t, [o for _, o in run]) for t, run in groupby(outputs, _topic)])
+        await self.deliver_runs(_runs(outputs))
 
     async def deliver_runs(self, runs: Sequence[tuple[str, Sequence[Output]]]) -> None:
         """:meth:`deliver` of runs of one topic's outputs each, in order.
@@ -124,17 +129,17 @@ class KafkaWriter(Closing):
                 self.metrics.send_retries.inc(len(round_.failed))
                 attempt += 1
                 await asyncio.sleep(delay)
-            pending = [(t, [o for _, o in run]) for t, run in groupby(round_.failed, _topic)]
+            pending = _runs(round_.failed)
 
     async def _send_run(self, topic: str, outputs: Sequence[Output], sent: Any) -> None:
         """Hand one topic's outputs to librdkafka, in order (see :meth:`deliver`)."""
         producer = self.producer
-        if len(producer) + len(outputs) <= self._queue_max:
+        if self._has_room(len(outputs)):
             messages: list[dict[str, Any]] = [{"key": o.key, "value": o.value} for o in outputs]
             if producer.produce_batch(topic, messages, on_delivery=sent) == len(messages):
                 return
-            # The queue filled up meanwhile (other threads' records, or its size limit):
-            # the refused records follow once it drains (any other refusal is an error,
+            # The queue reached its size limit in bytes (the count was checked): the
+            # refused records follow once it drains (any other refusal is an error,
             # as from produce()). A refused record may then follow a later one of the run.
             for out, message in zip(outputs, messages, strict=True):
                 error = message.get("_error")
@@ -151,6 +156,11 @@ class KafkaWriter(Closing):
             except BufferError:
                 await self._produce(topic, out.key, out.value, None, sent)
 
+    def _has_room(self, records: int) -> bool:
+        """Whether librdkafka's queue can take ``records`` more by count (only the event
+        loop's thread produces, so nothing else fills it meanwhile)."""
+        return len(self.producer) + records <= self._queue_max
+
     async def send_changelog(
         self, topic: str, records: Sequence[tuple[int, bytes, bytes | None]]
     ) -> ChangelogWrite:
@@ -160,9 +170,8 @@ class KafkaWriter(Closing):
         """
         write = ChangelogWrite(topic=topic, expected=len(records))
         producer = self.producer
-        if len(producer) + len(records) <= self._queue_max:
-            # one call: only this thread produces, so the queue has room for all of them (a
-            # refusal anyway is an error: a record must not follow a later one)
+        if self._has_room(len(records)):
+            # one call; a refusal anyway is an error: a record must not follow a later one
             messages: list[dict[str, Any]] = [
                 {"key": k, "value": v, "partition": p} for p, k, v in records
             ]
