@@ -36,3 +36,25 @@ def test_compiled_capture_records_a_call() -> None:
         ("session_end", 4, None),
     ]
     assert publisher.events[2]["prev_hash"] == publisher.events[1]["event_hash"]
+
+
+def test_generation_entries_leave_the_collectors_young_generation_untracked() -> None:
+    """The poll thread's produce loop keeps each record's ``(ref, value)`` until its
+    generation is delivered (up to 4096): the collector must be able to untrack them at its
+    first pass, or every one is traversed again in the older generations. Compiled code
+    that re-boxes the ref after the entry defeats that; the loop keeps the ref as it came."""
+    import gc  # noqa: PLC0415
+
+    from tooltrail.producer.feedloops import produce_into  # noqa: PLC0415
+
+    ready = [((7, i), b"key", b"value-%d" % i) for i in range(5)]
+    sent: list[bytes] = []
+    gen: list[tuple[object, bytes]] = []
+    gc.collect()  # the refs are untracked now, as the caller's are by the time they are sent
+    produce_into(
+        ready, 0, 5, produce=lambda *a: sent.append(a[1]), topic="t", deliver=None, gen=gen
+    )
+    assert sent == [b"value-%d" % i for i in range(5)]
+    assert [ref for ref, _ in gen] == [(7, i) for i in range(5)]
+    gc.collect(0)
+    assert not any(gc.is_tracked(entry) for entry in gen)
