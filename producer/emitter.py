@@ -47,6 +47,10 @@ class Emitter:
         self._on_lost = on_lost
         # A publisher that takes a batch (Kafka memory mode) gets the drained events at once.
         self._many = _batch_method(publisher)
+        # disk mode's per-event path (see KafkaPublisher.canonical_spooler), for unsigned
+        # events published without the durable flag: what publish() would do for them
+        spooler = _stands_for_publish(publisher, "canonical_spooler")
+        self._spool: Any = spooler() if self._canonical and spooler is not None else None
         self._chains: dict[str, SessionChain] = {}
         self._lock = threading.Lock()
         self._queue: collections.deque[dict[str, Any]] = collections.deque()
@@ -95,6 +99,8 @@ class Emitter:
     def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
         chain = self._seal(event)
         if self._canonical:
+            if self._spool is not None and not durable and self.signer is None:
+                return bool(self._spool(event, chain.last_body))
             return bool(self._publish(event, durable=durable, canonical=chain.last_body))
         return bool(self._publish(event, durable=durable))
 
@@ -161,11 +167,21 @@ class Emitter:
 def _batch_method(publisher: Publisher) -> Callable[[list[dict[str, Any]]], None] | None:
     """``publisher.publish_many`` when it stands for ``publish`` (a subclass that overrides
     ``publish`` but not ``publish_many`` gets its own ``publish`` called, event by event)."""
-    many = getattr(publisher, "publish_many", None)
-    if many is None:
+    many: Callable[[list[dict[str, Any]]], None] | None = _stands_for_publish(
+        publisher, "publish_many"
+    )
+    return many
+
+
+def _stands_for_publish(publisher: Publisher, name: str) -> Any:
+    """``publisher``'s attribute ``name`` when the class defining it also defines the
+    ``publish`` in use: a shortcut past ``publish`` is only taken where ``publish`` is the
+    one it was written for."""
+    attr = getattr(publisher, name, None)
+    if attr is None:
         return None
     cls = type(publisher)
-    owner = next((c for c in cls.__mro__ if "publish_many" in c.__dict__), None)
+    owner = next((c for c in cls.__mro__ if name in c.__dict__), None)
     if owner is None or cls.publish is not owner.__dict__.get("publish"):
         return None
-    return many  # type: ignore[no-any-return]
+    return attr

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from tooltrail.producer.feedloops import produce_into
+from tooltrail.producer.feedloops import produce_into, spool_then_handoff
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer
 from tooltrail.producer.spool import RecordRef, Spool
@@ -85,24 +85,7 @@ class SpoolFeed:
         """
         spool = self.spool
         assert spool is not None
-        if self.closed:
-            self.metrics.dropped("closed")
-            return False
-        with self._append_lock:
-            ref = spool.append_locked(key, value, sync, None, sha256_hex)
-            if ref is None:
-                self.metrics.dropped("spool_full")
-                return False
-            if not (self._backlog or self._overflow):
-                handoff = self._handoff
-                if len(handoff) < self.replay_max_inflight:
-                    handoff.append((ref, key, item))
-                else:
-                    # The poll thread is far behind: the records wait in the spool (where
-                    # they are already) instead of in memory. From this record on nothing
-                    # is pushed until the poll thread has switched to the replay.
-                    self._overflow = True
-        return True
+        return spool_then_handoff(self, spool, key, value, item, sync, sha256_hex)
 
     def _handoff_locked(self, limit: int) -> int:
         """Encode and produce up to ``limit`` handed-off records, oldest first (``_lock`` held).

@@ -1,14 +1,60 @@
-"""The poll thread's produce loop of the disk-mode handoff, as a plain function.
+"""The disk-mode handoff's two per-record paths, as plain functions.
 
 :class:`~tooltrail.producer.feed.SpoolFeed` is a mixin that the interpreted KafkaPublisher
-subclasses, so it is not compiled; its loop producing encoded records is, here (setup.py):
-about 0.1 us less of the poll thread's GIL time per record. The feed keeps the locking, the
-counters and the decisions.
+subclasses, so it is not compiled; its per-record paths are, here (setup.py): the caller's
+append and push (:func:`spool_then_handoff`, once per event on the agent's thread) and the
+poll thread's produce loop (:func:`produce_into`, about 0.1 us less GIL time per record).
+The feed keeps the rest of the locking, the counters and the decisions.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from tooltrail.producer.spool import Spool
+
+
+def spool_then_handoff(  # noqa: PLR0917 - positional: called once per event
+    pub: Any,
+    spool: Spool,
+    key: bytes,
+    value: bytes,
+    item: Any,
+    sync: bool,
+    sha256_hex: str | None,
+) -> bool:
+    """:meth:`SpoolFeed._spool_then_handoff <tooltrail.producer.feed.SpoolFeed>` (see
+    there) for the publisher ``pub``: ``value`` into ``spool``, then ``(ref, key, item)``
+    onto ``pub._handoff`` unless the publisher is in a backlog or the handoff is full."""
+    if pub.closed:
+        pub.metrics.dropped("closed")
+        return False
+    lock = pub._append_lock
+    lock.acquire()
+    try:
+        ref = spool.append_locked(key, value, sync, None, sha256_hex)
+        if ref is None:
+            pub.metrics.dropped("spool_full")
+            return False
+        if not (pub._backlog or pub._overflow):
+            handoff = pub._handoff
+            if len(handoff) < pub.replay_max_inflight:
+                handoff.append((ref, key, item))
+            else:
+                # The poll thread is far behind: the records wait in the spool (where
+                # they are already) instead of in memory. From this record on nothing
+                # is pushed until the poll thread has switched to the replay.
+                pub._overflow = True
+    finally:
+        lock.release()
+    return True
+
+
+def spool_event(pub: Any, spool: Spool, event: dict[str, Any], canonical: bytes) -> bool:
+    """:func:`spool_then_handoff` of a sealed, unsigned event and its canonical JSON (the
+    bytes its ``event_hash`` is the SHA-256 of), keyed by its session."""
+    key = event["session_id"].encode()
+    return spool_then_handoff(pub, spool, key, canonical, event, False, event["event_hash"])
 
 
 def produce_into(

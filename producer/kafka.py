@@ -43,7 +43,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ from tooltrail.closing import Closing
 from tooltrail.errors import ConfigError
 from tooltrail.producer.delivery import Delivery
 from tooltrail.producer.feed import SpoolFeed
+from tooltrail.producer.feedloops import spool_event
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
@@ -216,6 +217,14 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         """Whether :meth:`publish` wants the event's canonical JSON (``disk`` mode)."""
         return self.durability == "disk"
 
+    def canonical_spooler(self) -> Callable[[dict[str, Any], bytes], bool] | None:
+        """``disk`` mode: a callable ``(event, canonical) -> bool`` doing what :meth:`publish`
+        does for an unsigned event given its canonical JSON, without the durable flag; the
+        capture layer calls it once per event instead (compiled, no interpreted frame)."""
+        if self.durability != "disk" or self.spool is None:
+            return None
+        return functools.partial(spool_event, self, self.spool)
+
     # -- publishing ----------------------------------------------------------------------
 
     def publish(
@@ -230,9 +239,9 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         """
         # (spooled.spoolable inlined: unsigned events only). The chain made event_hash the
         # SHA-256 of exactly these bytes: the spool derives the record's check from it.
-        if canonical is not None and not durable and event["signature"] is None and self.spool:
-            key = event["session_id"].encode()
-            return self._spool_then_handoff(key, canonical, event, sha256_hex=event["event_hash"])
+        spool = self.spool
+        if canonical is not None and not durable and event["signature"] is None and spool:
+            return spool_event(self, spool, event, canonical)  # see canonical_spooler
         try:
             value = self.serializer(event, None)
         except Exception:

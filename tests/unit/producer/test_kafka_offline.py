@@ -12,11 +12,16 @@ from typing import Any
 import pytest
 
 from tooltrail.errors import ConfigError
-from tooltrail.producer.emitter import _batch_method
+from tooltrail.producer import Auditor
+from tooltrail.producer.emitter import Emitter, _batch_method
 from tooltrail.producer.kafka import KafkaPublisher
 from tooltrail.producer.spool import Spool
 
 NOWHERE = "127.0.0.1:1"
+
+
+def emitter_for(pub: KafkaPublisher) -> Emitter:
+    return Emitter(publisher=pub, signer=None, offload=False, max_pending=10, on_lost=print)
 
 
 def wait_for(cond: object, timeout: float = 10.0) -> None:
@@ -88,20 +93,35 @@ def test_publish_many_keeps_order_past_a_full_queue_and_counts_bad_events(tmp_pa
     assert pub.metrics.dropped_value("queue_full") == 0
 
 
-def test_capture_batches_only_into_a_publish_many_that_stands_for_publish() -> None:
-    """A subclass that overrides ``publish`` keeps seeing every event through it."""
+def test_capture_batches_only_into_a_publish_many_that_stands_for_publish(
+    tmp_path: Path,
+) -> None:
+    """A subclass that overrides ``publish`` keeps seeing every event through it: neither
+    the batch path (memory mode) nor the per-event spooler (disk mode) goes around it."""
 
     class Tee(KafkaPublisher):
         def publish(self, event: dict[str, Any], **kwargs: Any) -> bool:
+            seen.append(event["seq"])
             return super().publish(event, **kwargs)
 
+    seen: list[int] = []
     plain, tee = KafkaPublisher(bootstrap_servers=NOWHERE), Tee(bootstrap_servers=NOWHERE)
+    disk = KafkaPublisher(bootstrap_servers=NOWHERE, durability="disk", spool_dir=tmp_path / "a")
+    disk_tee = Tee(bootstrap_servers=NOWHERE, durability="disk", spool_dir=tmp_path / "b")
     try:
         assert _batch_method(plain) == plain.publish_many
         assert _batch_method(tee) is None
+        assert emitter_for(plain)._spool is None  # memory mode: no spooler
+        assert emitter_for(disk)._spool is not None
+        assert emitter_for(disk_tee)._spool is None
+        auditor = Auditor(publisher=disk_tee)
+        with auditor.session(session_id="tee"):
+            auditor.start("t").finish(result=1)
+        auditor.flush(0.1)
+        assert seen == [1, 2, 3]
     finally:
-        plain.close(timeout=0.1)
-        tee.close(timeout=0.1)
+        for pub in (plain, tee, disk, disk_tee):
+            pub.close(timeout=0.1)
 
 
 class _Err:
