@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from tooltrail.producer.feedloops import produce_into, spool_then_handoff
+from tooltrail.producer.feedloops import encode_into, produce_into, spool_then_handoff, take
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer
 from tooltrail.producer.spool import RecordRef, Spool
@@ -98,9 +98,9 @@ class SpoolFeed:
             ref, key, event = queue[0]
             try:
                 value = event if event.__class__ is bytes else encode(event, None)
-            except Exception:
+            except Exception as exc:
                 queue.popleft()
-                self._encode_failed(ref, event)
+                self._encode_failed(ref, event, exc)
                 continue
             try:
                 produce(topic, value, key, -1, deliver)
@@ -114,9 +114,10 @@ class SpoolFeed:
         self._handed += moved
         return moved
 
-    def _encode_failed(self, ref: RecordRef, event: Any) -> None:
+    def _encode_failed(self, ref: RecordRef, item: Any, exc: Exception) -> None:
         self.metrics.dropped("encode_error")
-        log.exception("tooltrail: event %s does not encode", event.get("event_id"))
+        event_id = item.get("event_id") if isinstance(item, dict) else None
+        log.error("tooltrail: event %s does not encode", event_id, exc_info=exc)
         if self.spool is not None:
             self.spool.ack(ref)
 
@@ -154,7 +155,7 @@ class SpoolFeed:
                     break
                 if not ready:
                     self._ready_epoch = self._epoch
-                batch = [queue.popleft() for _ in range(n)]
+                batch = take(queue, n)
                 cursor = self._cursor
                 if cursor is not None and batch[0][0] <= cursor:
                     # pushed by a caller that had not yet seen the backlog begin: the
@@ -162,15 +163,9 @@ class SpoolFeed:
                     batch = [b for b in batch if b[0] > cursor]
                     n = len(batch)
                 self._transit += n
-            append = ready.append
-            for ref, key, event in batch:
-                try:
-                    value = event if event.__class__ is bytes else encode(event, None)
-                except Exception:
-                    self._encode_failed(ref, event)
-                    self._transit -= 1
-                    continue
-                append((ref, key, value))
+            for ref, item, exc in encode_into(batch, encode, ready):
+                self._encode_failed(ref, item, exc)
+                self._transit -= 1
 
     def _produce_ready(self) -> None:
         """Produce encoded records into the open generation, up to replay_max_inflight in
