@@ -375,6 +375,55 @@ class Auditor(Closing):
         atexit.unregister(self._atexit)
 
 
+class ArgumentBinder:
+    """A decorated tool's ``(args, kwargs)`` as ``{name: value}`` (no ``Signature.bind``
+    per call): positional values under their parameter names, extra ones under ``*args``,
+    keyword arguments as given. ``skip``: a leading ``self`` / ``cls`` left out."""
+
+    def __init__(self, positional: list[str], skip: int) -> None:
+        self.positional = positional
+        self.skip = skip
+        self.n = len(positional)
+
+    def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        skip, n, names = self.skip, self.n, self.positional
+        given = len(args) - skip
+        out: dict[str, Any] = {}
+        for i in range(min(given, n)):
+            out[names[i]] = args[skip + i]
+        if given > n:
+            out["*args"] = list(args[skip + n :])
+        if kwargs:
+            out.update(kwargs)
+        return out
+
+
+def run_audited(  # noqa: PLR0917 - the decorated call's whole state, positional
+    auditor: Auditor,
+    fn: Callable[..., Any],
+    name: str,
+    bind: Callable[[tuple[Any, ...], dict[str, Any]], Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    tool_type: str | None,
+    server: str | None,
+    policy: ToolPolicy | None,
+) -> Any:
+    """One call of a decorated sync tool (the body of ``decorators.audited``'s wrapper,
+    here to be compiled with the rest of the capture path): the tool's exception, if any,
+    is recorded and raised on unchanged."""
+    call = auditor.start(
+        name, arguments=bind(args, kwargs), tool_type=tool_type, server=server, policy=policy
+    )
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as exc:
+        call.finish(error=exc)
+        raise
+    call.finish(result=result)
+    return result
+
+
 class CallScope:
     """What ``with auditor.call(...)`` yields: set ``result`` (and optionally ``outcome``)."""
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+from tooltrail.producer.capture import ArgumentBinder, Auditor, run_audited
 from tooltrail.producer.policy import ToolPolicy
-
-if TYPE_CHECKING:
-    from tooltrail.producer.capture import Auditor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,23 +24,11 @@ def _argument_binder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[
     except (TypeError, ValueError):
         return lambda a, k: {"args": list(a), **k}
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    skip = 0
     if positional and positional[0] in ("self", "cls"):
         positional = positional[1:]
         skip = 1
-    else:
-        skip = 0
-    n = len(positional)
-
-    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        args = args[skip:]
-        out = dict(zip(positional, args, strict=False))
-        if len(args) > n:
-            out["*args"] = list(args[n:])
-        if kwargs:
-            out.update(kwargs)
-        return out
-
-    return bind
+    return ArgumentBinder(positional, skip)
 
 
 def audited(
@@ -87,19 +73,6 @@ def audited(
         auditor = get_auditor()
         if auditor is None:
             return fn(*args, **kwargs)
-        call = auditor.start(
-            tool_name,
-            arguments=bind(args, kwargs),
-            tool_type=tool_type,
-            server=server,
-            policy=policy,
-        )
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException as exc:
-            call.finish(error=exc)
-            raise
-        call.finish(result=result)
-        return result
+        return run_audited(auditor, fn, tool_name, bind, args, kwargs, tool_type, server, policy)
 
     return wrapper  # type: ignore[return-value]

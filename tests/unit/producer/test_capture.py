@@ -86,6 +86,21 @@ def test_exceptions_reach_the_agent_unchanged(auditor: Auditor, pub: InMemoryPub
     assert "missing" in e["error_message"]
 
 
+def test_decorated_arguments_are_named_for_methods_extra_positionals_and_keywords(
+    auditor: Auditor, pub: InMemoryPublisher
+) -> None:
+    class Repo:
+        @auditor.tool
+        def query(self, table: str, *rest: Any, limit: int = 10) -> int:
+            return limit
+
+    with auditor.session():
+        assert Repo().query("users", "extra", 7, limit=3) == 3
+        assert Repo().query(table="t") == 10
+    args = [orjson.loads(e["arguments"]) for e in calls(pub)]
+    assert args == [{"table": "users", "*args": ["extra", 7], "limit": 3}, {"table": "t"}]
+
+
 def test_async_tool_outcomes(auditor: Auditor, pub: InMemoryPublisher) -> None:
     @auditor.tool
     async def slow(x: int) -> int:
