@@ -398,6 +398,22 @@ class ArgumentBinder:
         return out
 
 
+def start_audited(  # noqa: PLR0917 - as run_audited
+    auditor: Auditor,
+    name: str,
+    bind: Callable[[tuple[Any, ...], dict[str, Any]], Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    tool_type: str | None,
+    server: str | None,
+    policy: ToolPolicy | None,
+) -> ToolCall:
+    """The start of a decorated tool's call (the sync and the async wrapper)."""
+    return auditor.start(
+        name, arguments=bind(args, kwargs), tool_type=tool_type, server=server, policy=policy
+    )
+
+
 def run_audited(  # noqa: PLR0917 - the decorated call's whole state, positional
     auditor: Auditor,
     fn: Callable[..., Any],
@@ -412,9 +428,7 @@ def run_audited(  # noqa: PLR0917 - the decorated call's whole state, positional
     """One call of a decorated sync tool (the body of ``decorators.audited``'s wrapper,
     here to be compiled with the rest of the capture path): the tool's exception, if any,
     is recorded and raised on unchanged."""
-    call = auditor.start(
-        name, arguments=bind(args, kwargs), tool_type=tool_type, server=server, policy=policy
-    )
+    call = start_audited(auditor, name, bind, args, kwargs, tool_type, server, policy)
     try:
         result = fn(*args, **kwargs)
     except BaseException as exc:

@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tooltrail.producer.capture import ArgumentBinder, Auditor, run_audited
+from tooltrail.producer.capture import ArgumentBinder, Auditor, run_audited, start_audited
 from tooltrail.producer.policy import ToolPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,13 +51,7 @@ def audited(
             auditor = get_auditor()
             if auditor is None:
                 return await fn(*args, **kwargs)
-            call = auditor.start(
-                tool_name,
-                arguments=bind(args, kwargs),
-                tool_type=tool_type,
-                server=server,
-                policy=policy,
-            )
+            call = start_audited(auditor, tool_name, bind, args, kwargs, tool_type, server, policy)
             try:
                 result = await fn(*args, **kwargs)
             except BaseException as exc:
