@@ -398,44 +398,48 @@ class ArgumentBinder:
         return out
 
 
-def start_audited(  # noqa: PLR0917 - as run_audited
-    auditor: Auditor,
-    name: str,
-    bind: Callable[[tuple[Any, ...], dict[str, Any]], Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    tool_type: str | None,
-    server: str | None,
-    policy: ToolPolicy | None,
-) -> ToolCall:
-    """The start of a decorated tool's call (the sync and the async wrapper)."""
-    return auditor.start(
-        name, arguments=bind(args, kwargs), tool_type=tool_type, server=server, policy=policy
-    )
+class AuditedTool:
+    """A decorated tool: what its wrapper needs per call, fixed when decorating, and the
+    call's two paths, compiled with the rest of the capture path (``decorators.audited``)."""
 
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str,
+        bind: Callable[[tuple[Any, ...], dict[str, Any]], Any],
+        *,
+        tool_type: str | None,
+        server: str | None,
+        policy: ToolPolicy | None,
+    ) -> None:
+        self.fn = fn
+        self.name = name
+        self.bind = bind
+        self.tool_type = tool_type
+        self.server = server
+        self.policy = policy
 
-def run_audited(  # noqa: PLR0917 - the decorated call's whole state, positional
-    auditor: Auditor,
-    fn: Callable[..., Any],
-    name: str,
-    bind: Callable[[tuple[Any, ...], dict[str, Any]], Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    tool_type: str | None,
-    server: str | None,
-    policy: ToolPolicy | None,
-) -> Any:
-    """One call of a decorated sync tool (the body of ``decorators.audited``'s wrapper,
-    here to be compiled with the rest of the capture path): the tool's exception, if any,
-    is recorded and raised on unchanged."""
-    call = start_audited(auditor, name, bind, args, kwargs, tool_type, server, policy)
-    try:
-        result = fn(*args, **kwargs)
-    except BaseException as exc:
-        call.finish(error=exc)
-        raise
-    call.finish(result=result)
-    return result
+    def start(self, auditor: Auditor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ToolCall:
+        """The start of one call (the sync and the async wrapper)."""
+        return auditor.start(
+            self.name,
+            arguments=self.bind(args, kwargs),
+            tool_type=self.tool_type,
+            server=self.server,
+            policy=self.policy,
+        )
+
+    def run(self, auditor: Auditor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """One whole call of a sync tool: the tool's exception, if any, is recorded and
+        raised on unchanged."""
+        call = self.start(auditor, args, kwargs)
+        try:
+            result = self.fn(*args, **kwargs)
+        except BaseException as exc:
+            call.finish(error=exc)
+            raise
+        call.finish(result=result)
+        return result
 
 
 class CallScope:

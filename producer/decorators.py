@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tooltrail.producer.capture import ArgumentBinder, Auditor, run_audited, start_audited
+from tooltrail.producer.capture import ArgumentBinder, AuditedTool, Auditor
 from tooltrail.producer.policy import ToolPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,8 +41,14 @@ def audited(
     server: str | None = None,
 ) -> F:
     """Wrap ``fn`` so each call is captured by ``get_auditor()`` (resolved at call time)."""
-    tool_name = name or fn.__name__
-    bind = _argument_binder(fn)
+    tool = AuditedTool(
+        fn,
+        name or fn.__name__,
+        _argument_binder(fn),
+        tool_type=tool_type,
+        server=server,
+        policy=policy,
+    )
 
     if inspect.iscoroutinefunction(fn):
 
@@ -51,7 +57,7 @@ def audited(
             auditor = get_auditor()
             if auditor is None:
                 return await fn(*args, **kwargs)
-            call = start_audited(auditor, tool_name, bind, args, kwargs, tool_type, server, policy)
+            call = tool.start(auditor, args, kwargs)
             try:
                 result = await fn(*args, **kwargs)
             except BaseException as exc:
@@ -67,6 +73,6 @@ def audited(
         auditor = get_auditor()
         if auditor is None:
             return fn(*args, **kwargs)
-        return run_audited(auditor, fn, tool_name, bind, args, kwargs, tool_type, server, policy)
+        return tool.run(auditor, args, kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -47,10 +47,11 @@ class Emitter:
         self._on_lost = on_lost
         # A publisher that takes a batch (Kafka memory mode) gets the drained events at once.
         self._many = _batch_method(publisher)
-        # disk mode's per-event path (see KafkaPublisher.canonical_spooler), for unsigned
-        # events published without the durable flag: what publish() would do for them
+        # disk mode's per-event path (see KafkaPublisher.canonical_spooler): what publish()
+        # does for an unsigned event (no signer) published without the durable flag
         spooler = _stands_for_publish(publisher, "canonical_spooler")
-        self._spool: Any = spooler() if self._canonical and spooler is not None else None
+        usable = self._canonical and spooler is not None and signer is None
+        self._spool: Any = spooler() if usable else None
         self._chains: dict[str, SessionChain] = {}
         self._lock = threading.Lock()
         self._queue: collections.deque[dict[str, Any]] = collections.deque()
@@ -99,7 +100,7 @@ class Emitter:
     def _publish_locked(self, event: dict[str, Any], durable: bool) -> bool:
         chain = self._seal(event)
         if self._canonical:
-            if self._spool is not None and not durable and self.signer is None:
+            if self._spool is not None and not durable:
                 return bool(self._spool(event, chain.last_body))
             return bool(self._publish(event, durable=durable, canonical=chain.last_body))
         return bool(self._publish(event, durable=durable))
