@@ -6,7 +6,7 @@ TT := $(BIN)/tooltrail
 STAMP := $(VENV)/.tooltrail-installed
 PACKAGED := pyproject.toml setup.py $(shell find core producer schemas stream_processors sinks \
 	-type f \( -name '*.py' -o -name '*.avsc' -o -name '*.yaml' -o -name '*.yml' \
-	-o -name '*.sql' -o -name py.typed \) -not -path '*/__pycache__/*' 2>/dev/null)
+	-o -name '*.sql' -o -name '*.c' -o -name '*.pyi' -o -name py.typed \) -not -path '*/__pycache__/*' 2>/dev/null)
 KAFKA_PORT ?= 9092
 export TOOLTRAIL_KAFKA_PORT := $(KAFKA_PORT)
 export TOOLTRAIL_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(KAFKA_PORT)

@@ -12,6 +12,9 @@ ship beside the extensions, so the code reads the same either way. Nothing is co
 an editable install (an extension beside its source would hide edits to it), with
 ``TOOLTRAIL_PURE=1``, or when mypyc or a C compiler is missing: the package is then pure
 Python and behaves the same, only slower.
+
+One extension is C written by hand (``HAND_WRITTEN``): disk mode's canonical-JSON-to-Avro
+transcoder, ``producer/_transcode.c`` (see ``producer/transcode.py``), built with the rest.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from setuptools import find_namespace_packages, setup
+from setuptools import Extension, find_namespace_packages, setup
 from setuptools.command.build_ext import build_ext
 
 ROOTS = {
@@ -73,6 +76,15 @@ COMPILED = [
     "stream_processors/workers/pipeline.py",
     "stream_processors/workers/runtime.py",
 ]
+# C written by hand (not mypyc's): disk mode's JSON-to-Avro transcoder (producer/transcode.py
+# works without it, slower).
+HAND_WRITTEN = [
+    Extension(
+        "tooltrail.producer._transcode",
+        ["producer/_transcode.c"],
+        extra_compile_args=["-O2"],
+    )
+]
 STAGE = Path("build/mypyc-src")  # the sources laid out under their import names
 
 packages: list[str] = []
@@ -116,7 +128,7 @@ def _compiled_extensions() -> list[Any]:
     # the isolated build environment (their values are then treated as Any).
     config.write_text("[mypy]\nignore_missing_imports = True\nfollow_imports = silent\n")
     try:
-        return list(
+        compiled = list(
             mypycify(
                 ["--config-file", str(config), *map(str, map(_staged, COMPILED))],
                 group_name="tooltrail",
@@ -125,6 +137,7 @@ def _compiled_extensions() -> list[Any]:
     except BaseException as exc:  # mypy reports type errors by exiting
         print(f"tooltrail: mypyc failed ({exc!r}), building pure Python", file=sys.stderr)
         return []
+    return [*compiled, *HAND_WRITTEN]
 
 
 class OptionalBuildExt(build_ext):  # type: ignore[misc]

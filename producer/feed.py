@@ -9,16 +9,23 @@ publisher's ``_lock``, so a switch to the backlog (the replay reads the spool af
 from __future__ import annotations
 
 import collections
+import hashlib
 import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-from tooltrail.producer.feedloops import encode_into, produce_into, spool_then_handoff, take
+from tooltrail.producer.feedloops import (
+    encode_into,
+    integrity_json,
+    produce_into,
+    spool_then_handoff,
+    take,
+)
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer
 from tooltrail.producer.spool import RecordRef, Spool
-from tooltrail.producer.spooled import wire_bytes
+from tooltrail.producer.spooled import event_from_canonical, is_canonical, wire_bytes
 
 log = logging.getLogger("tooltrail.producer.kafka")
 # Handed-off records taken, or produced, per hold of the publisher lock (a caller that wants
@@ -57,7 +64,8 @@ class SpoolFeed:
     _append_lock: threading.RLock
     durability: str
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
-    _replay_head: tuple[RecordRef, bytes, bytes] | None
+    _replay_held: list[tuple[RecordRef, bytes, bytes | None]]
+    _many: Any  # JsonTranscoder.many, or None (see transcode.py)
 
     def _enter_backlog(self, why: str) -> None:
         raise NotImplementedError
@@ -97,7 +105,12 @@ class SpoolFeed:
         while queue and moved < limit and not self._backlog and not self._ready:
             ref, key, event = queue[0]
             try:
-                value = event if event.__class__ is bytes else encode(event, None)
+                if event.__class__ is bytes:
+                    value = event
+                elif event.__class__ is tuple:  # (canonical JSON, event_hash)
+                    value = encode(event_from_canonical(event[0]), None)
+                else:
+                    value = encode(event, None)
             except Exception as exc:
                 queue.popleft()
                 self._encode_failed(ref, event, exc)
@@ -117,6 +130,8 @@ class SpoolFeed:
     def _encode_failed(self, ref: RecordRef, item: Any, exc: Exception) -> None:
         self.metrics.dropped("encode_error")
         event_id = item.get("event_id") if isinstance(item, dict) else None
+        if isinstance(item, tuple):  # (canonical JSON, event_hash)
+            event_id = f"with hash {item[1]}"
         log.error("tooltrail: event %s does not encode", event_id, exc_info=exc)
         if self.spool is not None:
             self.spool.ack(ref)
@@ -144,26 +159,33 @@ class SpoolFeed:
         # per turn left 1,000-8,000 dicts waiting at 50,000 events/s; taking all gave 0.4-5%
         # more events/s in 3 alternating pairs)
         budget = len(ready) + max(ENCODE_STEP, len(self._handoff))
-        while len(ready) < min(budget, self.replay_max_inflight):
+        # Taken a chunk per hold of the lock, then encoded at once: the transcoder releases
+        # the GIL once per call, and each time the GIL is given up this thread waits about a
+        # switch interval (5 ms) to get it back from a busy agent thread.
+        batch: list[tuple[RecordRef, bytes, Any]] = []
+        while len(ready) + len(batch) < min(budget, self.replay_max_inflight):
             with self._lock:
-                if ready and (self._backlog or self._epoch != self._ready_epoch):
-                    self._transit -= len(ready)
+                if (ready or batch) and (self._backlog or self._epoch != self._ready_epoch):
+                    self._transit -= len(ready) + len(batch)
                     ready.clear()
+                    batch = []
                 queue = self._handoff
                 n = min(HANDOFF_CHUNK, len(queue))
                 if self._backlog or not n:
                     break
-                if not ready:
+                if not ready and not batch:
                     self._ready_epoch = self._epoch
-                batch = take(queue, n)
+                chunk = take(queue, n)
                 cursor = self._cursor
-                if cursor is not None and batch[0][0] <= cursor:
+                if cursor is not None and chunk[0][0] <= cursor:
                     # pushed by a caller that had not yet seen the backlog begin: the
                     # replay sent it (spool order: only the oldest can be such)
-                    batch = [b for b in batch if b[0] > cursor]
-                    n = len(batch)
+                    chunk = [b for b in chunk if b[0] > cursor]
+                    n = len(chunk)
                 self._transit += n
-            for ref, item, exc in encode_into(batch, encode, ready):
+                batch += chunk
+        if batch:
+            for ref, item, exc in encode_into(batch, encode, ready, self._many):
                 self._encode_failed(ref, item, exc)
                 self._transit -= 1
 
@@ -208,45 +230,79 @@ class SpoolFeed:
 
         Into the open generation (see ``KafkaPublisher._settle``) while it holds fewer than
         replay_max_inflight records; the backlog ends only once the last one is closed.
+        Records are read and made wire bytes a batch at a time (``_replay_fetch``); those
+        librdkafka could not take yet wait in ``_replay_held``, in order.
         """
         assert self.spool is not None
         if len(self._gen) >= self.replay_max_inflight:
             return False
         moved = 0
+        produce, topic, deliver = self._producer.produce, self.topic, self._deliver_spooled
         with self._lock:
-            while moved < self.replay_batch and len(self._producer) < self.replay_max_inflight:
-                item = self._replay_head or self._next_pending()
-                self._replay_head = None
-                if item is None:
-                    if not self._broker_down and not self._gen:
-                        self._end_backlog()
-                    break
-                ref, key, value = item
-                try:
-                    value = wire_bytes(value, self.serializer)
-                except Exception:
-                    self.metrics.dropped("encode_error")
-                    log.exception("tooltrail: a spooled event does not encode")
-                    self.spool.ack(ref)
+            held, gen = self._replay_held, self._gen
+            while moved < self.replay_batch:
+                if not held:
+                    held = self._replay_held = self._replay_fetch(self.replay_batch - moved)
+                    if not held:
+                        if not self._broker_down and not self._gen:
+                            self._end_backlog()
+                        break
+                done = 0  # entries of held taken (produced, or passed: value None)
+                for ref, key, value in held:
+                    if value is not None:
+                        if len(self._producer) >= self.replay_max_inflight:
+                            break
+                        try:
+                            produce(topic, value, key, -1, deliver)
+                        except BufferError:
+                            break
+                        gen.append((ref, value))
+                        moved += 1
                     self._cursor = ref
-                    continue
-                try:
-                    self._producer.produce(
-                        self.topic,
-                        value,
-                        key,
-                        on_delivery=self._deliver_spooled,
-                    )
-                except BufferError:
-                    self._replay_head = item
+                    done += 1
+                if done < len(held):
+                    del held[:done]
                     break
-                self._cursor = ref
-                self._gen.append((ref, value))
-                moved += 1
+                held.clear()
             self._handed += moved
         if moved:
             self.metrics.replayed.inc(moved)
         return moved > 0
+
+    def _replay_fetch(self, limit: int) -> list[tuple[RecordRef, bytes, bytes | None]]:
+        """Up to ``limit`` pending records after ``_cursor``, as wire bytes (``_lock`` held).
+
+        Canonical JSON (disk mode's spooled form) goes through the transcoder, all in one
+        call; one that does not encode is dropped (counted) and acknowledged, and stays in
+        the list with the value None, so ``_cursor`` passes it in order."""
+        assert self.spool is not None
+        records: list[tuple[RecordRef, bytes, bytes]] = []
+        while len(records) < limit:
+            item = self._next_pending(records[-1][0] if records else self._cursor)
+            if item is None:
+                break
+            records.append(item)
+        out: list[bytes | None] = []
+        if self._many is not None:
+            jobs = [(v, None) for _, _, v in records if is_canonical(v)]
+            if jobs:
+                hashed = [(v, integrity_json(hashlib.sha256(v).hexdigest())) for v, _ in jobs]
+                out = self._many(hashed)
+        wire: list[tuple[RecordRef, bytes, bytes | None]] = []
+        j = 0
+        for ref, key, value in records:
+            encoded: bytes | None = None
+            if out and is_canonical(value):
+                encoded = out[j]
+                j += 1
+            try:
+                wire.append((ref, key, encoded or wire_bytes(value, self.serializer)))
+            except Exception:
+                self.metrics.dropped("encode_error")
+                log.exception("tooltrail: a spooled event does not encode")
+                self.spool.ack(ref)
+                wire.append((ref, key, None))
+        return wire
 
     def _end_backlog(self) -> None:
         """Back to the handoff once the replay has sent every spooled record (``_lock`` held).
@@ -269,11 +325,13 @@ class SpoolFeed:
             self._backlog = False
         log.info("tooltrail: spool replay caught up")
 
-    def _next_pending(self) -> tuple[RecordRef, bytes, bytes] | None:
+    def _next_pending(self, after: RecordRef | None) -> tuple[RecordRef, bytes, bytes] | None:
+        """The next pending record; a new reader of the spool starts after ``after`` (the
+        last record read: records read are not all produced, so past ``_cursor``)."""
         assert self.spool is not None
         for _ in range(2):
             if self._replay_iter is None:
-                self._replay_iter = self.spool.iter_pending(after=self._cursor)
+                self._replay_iter = self.spool.iter_pending(after=after)
             item = next(self._replay_iter, None)
             if item is not None:
                 return item

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tooltrail.producer.spool import Spool
+from tooltrail.producer.spooled import event_from_canonical
 
 
 def spool_then_handoff(  # noqa: PLR0917 - positional: called once per event
@@ -58,6 +59,21 @@ def spool_event(pub: Any, spool: Spool, event: dict[str, Any], canonical: bytes)
     return spool_then_handoff(pub, spool, key, canonical, event, False, event["event_hash"])
 
 
+def spool_event_json(pub: Any, spool: Spool, event: dict[str, Any], canonical: bytes) -> bool:
+    """:func:`spool_event`, handing over ``(canonical, event_hash)`` instead of the event
+    dict: the poll thread transcodes the JSON (``transcode.py``), and the event dict is let
+    go when the call returns instead of waiting on the handoff."""
+    key = event["session_id"].encode()
+    digest = event["event_hash"]
+    return spool_then_handoff(pub, spool, key, canonical, (canonical, digest), False, digest)
+
+
+def integrity_json(event_hash: str) -> bytes:
+    """The integrity fields of an unsigned event as the JSON object the transcoder reads the
+    fields missing from the canonical JSON from (see ``transcode.py``)."""
+    return b'{"event_hash":"' + event_hash.encode() + b'","key_id":null,"signature":null}'
+
+
 def take(queue: Any, n: int) -> list[Any]:
     """The ``n`` oldest items of the deque ``queue``, removed from it."""
     popleft = queue.popleft
@@ -68,15 +84,36 @@ def encode_into(
     batch: list[tuple[Any, bytes, Any]],
     encode: Any,
     ready: list[tuple[Any, bytes, Any]],
+    many: Any = None,
 ) -> list[tuple[Any, Any, Exception]]:
-    """Encode each handed-off ``(ref, key, item)`` of ``batch`` (an event dict, or wire
-    bytes as they are) onto ``ready`` as ``(ref, key, value)``; returns ``(ref, item,
-    error)`` for each that did not encode."""
+    """Encode each handed-off ``(ref, key, item)`` of ``batch`` onto ``ready`` as ``(ref, key,
+    value)``; returns ``(ref, item, error)`` for each that did not encode.
+
+    An item is wire bytes (kept as they are), an event dict (``encode``), or ``(canonical
+    JSON, event_hash)`` (:func:`spool_event_json`): those go through ``many`` (a
+    :meth:`JsonTranscoder.many <tooltrail.producer.transcode.JsonTranscoder.many>`) all in
+    one call, so the GIL is released once per batch; one it does not take is rebuilt into
+    its event dict and encoded."""
+    out: list[Any] = []
+    if many is not None:
+        jobs = [(i[0], integrity_json(i[1])) for _, _, i in batch if i.__class__ is tuple]
+        if jobs:
+            out = many(jobs)
     failed: list[tuple[Any, Any, Exception]] = []
     append = ready.append
+    j = 0
     for ref, key, item in batch:
+        cls = item.__class__
         try:
-            value = item if item.__class__ is bytes else encode(item, None)
+            if cls is bytes:
+                value = item
+            elif cls is tuple:
+                value = out[j] if j < len(out) else None
+                j += 1
+                if value is None:
+                    value = encode(event_from_canonical(item[0]), None)
+            else:
+                value = encode(item, None)
         except Exception as exc:  # (the feed counts and logs it)
             failed.append((ref, item, exc))
             continue

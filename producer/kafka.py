@@ -19,8 +19,11 @@ Durability modes:
   of the segment file (``segment.py``): the record belongs to the OS when the copy is
   done, as with a returned ``write(2)``, without a system call or a GIL release per event.
   The poll thread then encodes the event and hands it to librdkafka (``feed.py``), in
-  spool order, one generation at a time: when librdkafka's queue is empty again, every
-  record of the generation that did not report a failure is acknowledged in the spool
+  spool order, one generation at a time. It reads the canonical JSON straight into Avro,
+  a batch per call with the GIL released (``transcode.py``; the caller hands over the JSON,
+  not the event dict), or, without the compiled transcoder, encodes the event dict. When
+  librdkafka's queue is empty again, every record of the generation that did not report a
+  failure is acknowledged in the spool
   (librdkafka reports failures only, ``delivery.report.only.error``; see ``_settle``).
   Guarantee: a process killed at any moment (``kill -9``) loses no event whose
   ``publish`` returned; the next process replays every record not acknowledged
@@ -43,7 +46,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +54,11 @@ from tooltrail.closing import Closing
 from tooltrail.errors import ConfigError
 from tooltrail.producer.delivery import Delivery
 from tooltrail.producer.feed import SpoolFeed
-from tooltrail.producer.feedloops import spool_event
+from tooltrail.producer.feedloops import spool_event, spool_event_json
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
+from tooltrail.producer.transcode import json_transcoder
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "tooltrail.toolcalls.v1"
@@ -113,6 +117,7 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         if serializer is None:
             serializer = default_serializer()
         self.serializer = serializer
+        self._many, self._spool_event = _disk_handoff(serializer, durability)
         self.topic = topic
         self.durability = durability
         self._memory = durability == "memory"
@@ -157,8 +162,8 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         self._broker_down = False
         self._cursor: RecordRef | None = None  # last spooled record handed to librdkafka
         self._reserved: int | None = None  # spool slot for records purged at close
-        self._replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None = None
-        self._replay_head: tuple[RecordRef, bytes, bytes] | None = None
+        # the replay's reader of the spool, and records it read but did not produce yet
+        self._replay_iter, self._replay_held = None, []
         self._deliver_plain = functools.partial(self._on_delivery, False)
         # Spooled records share one callback too (a partial per record, created and freed
         # per message, cost about 2 us): a failure names its record by value (see _settle).
@@ -223,7 +228,7 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         capture layer calls it once per event instead (compiled, no interpreted frame)."""
         if self.durability != "disk" or self.spool is None:
             return None
-        return functools.partial(spool_event, self, self.spool)
+        return functools.partial(self._spool_event, self, self.spool)
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -241,7 +246,8 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         # SHA-256 of exactly these bytes: the spool derives the record's check from it.
         spool = self.spool
         if canonical is not None and not durable and event["signature"] is None and spool:
-            return spool_event(self, spool, event, canonical)  # see canonical_spooler
+            spooled: bool = self._spool_event(self, spool, event, canonical)
+            return spooled  # (see canonical_spooler)
         try:
             value = self.serializer(event, None)
         except Exception:
@@ -453,6 +459,18 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         if self.spool is not None:
             self.spool.close()
         atexit.unregister(self._atexit)
+
+
+def _disk_handoff(serializer: Serializer, durability: str) -> tuple[Any, Any]:
+    """The transcoder's ``many`` (or None) and the caller's spool-and-handoff step.
+
+    In disk mode the poll thread reads the spooled canonical JSON straight into Avro when it
+    can (transcode.py), so the caller hands over ``(JSON, event_hash)``, not the event dict;
+    otherwise the event dict, encoded by ``serializer``."""
+    transcoder = json_transcoder(serializer) if durability == "disk" else None
+    if transcoder is None:
+        return None, spool_event
+    return transcoder.many, spool_event_json
 
 
 def _closer(ref: weakref.ref[KafkaPublisher]) -> Any:

@@ -479,14 +479,18 @@ class Spool:
                 word, check = _HEADER.unpack_from(data, pos)
                 length = word & LENGTH
                 start = pos + _HEADER.size
+                ref = (no, index)
+                if after is not None and ref <= after and length:
+                    # read before (checked then): stepped over, not checked again, or a
+                    # replay resuming late in a segment would hash all of it each time
+                    pos = start + length
+                    index += 1
+                    continue
                 body = data[start : start + length]
                 if len(body) != length or not record_ok(word, check, body):
                     break
                 pos = start + length
-                ref = (no, index)
                 index += 1
-                if after is not None and ref <= after:
-                    continue
                 seg = self._segments.get(no)
                 if seg is None:
                     break

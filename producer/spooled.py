@@ -2,8 +2,10 @@
 
 In ``disk`` durability the calling thread spools the event's canonical JSON (the bytes the
 hash chain already produced, so nothing extra is serialized there) and the publisher's
-background thread encodes it for Kafka. A spooled value starting with ``{`` is this form;
-anything else (Avro single-object ``C3 01``, Confluent framing ``00``) is already wire bytes.
+background thread encodes it for Kafka (``transcode.py`` reads it straight into Avro;
+:func:`event_from_canonical` here is the general way back to the event dict). A spooled
+value starting with ``{`` is this form; anything else (Avro single-object ``C3 01``,
+Confluent framing ``00``) is already wire bytes.
 The JSON holds every field but the integrity ones: ``event_hash`` is its SHA-256 (that is
 how it was computed), ``signature`` and ``key_id`` are null (signed events are spooled as
 wire bytes instead). ToolCallEvent has only strings, ints and two timestamps, so the round

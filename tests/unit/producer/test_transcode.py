@@ -1,0 +1,220 @@
+"""Canonical JSON straight to Avro (the ``_transcode`` extension): the Python writer's bytes,
+or None for anything it does not expect, which the caller then encodes the slow way."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tooltrail.producer import Auditor, CapturePolicy, InMemoryPublisher, ToolPolicy, reasoning
+from tooltrail.producer.avro_fast import UnsupportedSchema, fast_single_object_serializer
+from tooltrail.producer.chain import INTEGRITY_FIELDS, event_bytes
+from tooltrail.producer.feedloops import encode_into, integrity_json
+from tooltrail.producer.transcode import JsonTranscoder, describe, json_transcoder
+from tooltrail.schemas import TOOL_CALL_EVENT, Decoder, single_object_serializer
+
+pytest.importorskip("tooltrail.producer._transcode", reason="the C extension is not built")
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def sealed_events(
+    arguments: Any, result: Any, attrs: dict[str, str], level: str, why: str
+) -> list[dict[str, Any]]:
+    pub = InMemoryPublisher(encode=False)
+    auditor = Auditor(publisher=pub, policy=CapturePolicy(default=ToolPolicy(level=level)))
+    with auditor.session(attributes=attrs, principal="p\u00e9", credential_identity="role/x"):
+        with reasoning(model="m", prompt="p", reasoning=why):
+            auditor.start("t", arguments=arguments, call_id="c").finish(result=result)
+        auditor.deny("d", arguments=arguments, policy_id="pol", reason=why)
+        auditor.start("e").finish(error=RuntimeError(why))
+        auditor.start("bearer").finish(result={"token": "Bearer abcdefghijklmnop " + why})
+    return pub.events
+
+
+def canonical(event: dict[str, Any]) -> tuple[bytes, bytes]:
+    """What disk mode's caller hands over: the body's canonical JSON, and the integrity
+    fields as the extra document."""
+    body = {k: v for k, v in event.items() if k not in INTEGRITY_FIELDS}
+    return event_bytes(body), integrity_json(event["event_hash"])
+
+
+@pytest.fixture(scope="module")
+def transcoder() -> JsonTranscoder:
+    made = json_transcoder(fast_single_object_serializer(TOOL_CALL_EVENT))
+    assert made is not None
+    return made
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    json_values,
+    json_values,
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
+    st.sampled_from(["none", "metadata", "request", "request_response"]),
+    st.text(max_size=40),
+)
+def test_bytes_equal_the_writer_and_fastavro(
+    transcoder: JsonTranscoder,
+    arguments: Any,
+    result: Any,
+    attrs: dict[str, str],
+    level: str,
+    why: str,
+) -> None:
+    writer = fast_single_object_serializer(TOOL_CALL_EVENT)
+    reference = single_object_serializer(TOOL_CALL_EVENT)
+    decoder = Decoder(expect=TOOL_CALL_EVENT)
+    events = sealed_events(arguments, result, attrs, level, why)
+    out = transcoder.many([canonical(e) for e in events])
+    for event, data in zip(events, out, strict=True):
+        assert data is not None
+        assert data == writer(event) == reference(event)
+        assert decoder.decode(data).record == event
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 1),
+        max_value=datetime(9999, 12, 31),
+        timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=-5, minutes=-30))]),
+    )
+)
+def test_timestamps_of_any_zone_and_year(transcoder: JsonTranscoder, started: datetime) -> None:
+    writer = fast_single_object_serializer(TOOL_CALL_EVENT)
+    event = sealed_events(None, None, {}, "none", "")[0]
+    record = {**event, "started_at": started, "ended_at": started}
+    try:
+        item, expected = canonical(record), writer(record)
+    except OverflowError:  # past year 9999 once in UTC: no canonical form
+        return
+    assert transcoder.many([item]) == [expected]
+
+
+def test_escapes_and_unicode_are_written_as_utf8(transcoder: JsonTranscoder) -> None:
+    writer = fast_single_object_serializer(TOOL_CALL_EVENT)
+    texts = ['q"uote', "back\\slash", "\x00\x01\x1f\t\n\r\b\f", "\u00e9\u2028\U0001f600", "/"]
+    event = sealed_events({"t": texts}, texts, {"k\n": "v\u00e9"}, "request_response", "x")[0]
+    (data,) = transcoder.many([canonical(event)])
+    assert data == writer(event)
+    # JSON's own escapes for what orjson writes raw come out the same: \u00e9, a surrogate
+    # pair, an escaped slash
+    body, extra = canonical(event)
+    escaped = body.replace(b"p\xc3\xa9", b"p\\u00e9")
+    assert escaped != body
+    assert transcoder.many([(escaped, extra)]) == [data]
+    pair = sealed_events(None, None, {}, "none", "")[0]
+    pair["principal"] = "\U0001f600/"
+    body, extra = canonical(pair)
+    escaped = body.replace("\U0001f600/".encode(), b"\\ud83d\\ude00\\/")
+    assert escaped != body
+    assert transcoder.many([(escaped, extra)]) == [writer(pair)]
+
+
+def test_anything_unexpected_comes_back_as_none(transcoder: JsonTranscoder) -> None:
+    event = sealed_events(None, None, {}, "none", "")[0]
+    body, extra = canonical(event)
+    good = transcoder.many([(body, extra)])[0]
+    assert good is not None
+    started = event["started_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()
+    assert started in body
+    broken = [
+        body[:-1],  # truncated
+        body + b"x",  # trailing garbage
+        body.replace(b'"kind":"session_start"', b'"kind":"nonsense"'),  # not a symbol
+        body.replace(b'"seq":1', b'"seq":"1"'),  # a string for a long
+        body.replace(b'"seq":1', b'"seq":1.5'),  # a fraction for a long
+        body.replace(b'"seq":1', b'"seq":9223372036854775808'),  # past int64
+        body.replace(b'"tenant_id":', b'"tenant_idx":'),  # a required field missing
+        body.replace(started, started[:-1] + b"+00:00"),  # not the canonical form
+        body.replace(started, b"2023-02-29" + started[10:]),  # no such day
+        body.replace(b'"principal":', b'"principal":"\\ud800",' + b'"x":'),  # lone surrogate
+    ]
+    assert all(b != body for b in broken)
+    assert transcoder.many([(b, extra) for b in broken]) == [None] * len(broken)
+    # the integrity fields come from the extra document, and must be somewhere
+    assert transcoder.many([(body, None)]) == [None]
+    assert transcoder.many([(body, b'{"event_hash":"x"}')]) == [None]  # signature missing
+    assert transcoder.many([(body, b"{")]) == [None]
+    # items of the wrong shape are refused one by one, the others still encoded
+    odd: list[Any] = [(body, extra), "text", (body,), (1, extra), (body, extra)]
+    assert transcoder.many(odd) == [good, None, None, None, good]
+
+
+def test_keys_in_any_order_and_spacing_still_transcode(transcoder: JsonTranscoder) -> None:
+    import orjson  # noqa: PLC0415
+
+    event = sealed_events({"a": 1}, None, {"b": "1"}, "request", "")[1]
+    body, extra = canonical(event)
+    parsed = orjson.loads(body)
+    shuffled = orjson.dumps(dict(reversed(list(parsed.items()))), option=orjson.OPT_INDENT_2)
+    assert shuffled != body
+    assert transcoder.many([(shuffled, extra)]) == transcoder.many([(body, extra)])
+
+
+def test_describe_refuses_what_the_writer_does_not_support() -> None:
+    for schema in (
+        ["null", "string", "long"],
+        ["string", "null"],
+        {"type": "bytes"},
+        {"type": "fixed", "name": "F", "size": 4},
+        {"type": "int", "logicalType": "date"},
+        "io.tooltrail.v1.Named",
+    ):
+        with pytest.raises(UnsupportedSchema):
+            describe(schema)
+    assert describe({"type": "long", "logicalType": "timestamp-micros"}) == ("ts",)
+    assert describe(["null", {"type": "map", "values": "int"}]) == ("opt", ("map", ("long",)))
+
+
+def test_no_transcoder_for_other_serializers() -> None:
+    assert json_transcoder(single_object_serializer(TOOL_CALL_EVENT)) is None
+    assert json_transcoder(lambda event, ctx: b"") is None
+
+
+def test_a_malformed_program_is_a_clear_error() -> None:
+    from tooltrail.producer import _transcode  # noqa: PLC0415
+
+    with pytest.raises(TypeError, match="program node"):
+        _transcode.program(("record", (("a", "string"),)))
+    with pytest.raises(ValueError, match="top-level"):
+        _transcode.program(("string",))
+    with pytest.raises(TypeError, match="malformed"):
+        _transcode.program(("enum", "ab"))
+
+
+def test_encode_into_transcodes_handed_over_json_and_falls_back_per_item(
+    transcoder: JsonTranscoder,
+) -> None:
+    writer = fast_single_object_serializer(TOOL_CALL_EVENT)
+    events = sealed_events({"i": 1}, {"ok": True}, {}, "request_response", "")
+    batch: list[tuple[Any, bytes, Any]] = [
+        ((1, n), b"k", (canonical(e)[0], e["event_hash"])) for n, e in enumerate(events)
+    ]
+    batch.insert(1, ((0, 0), b"k", b"wire bytes"))
+    batch.insert(2, ((0, 1), b"k", events[0]))  # an event dict: the writer
+    expected = [writer(e) for e in events]
+    expected[1:1] = [b"wire bytes", expected[0]]
+    for many in (transcoder.many, lambda jobs: [None] * len(jobs), None):
+        ready: list[tuple[Any, bytes, Any]] = []
+        assert encode_into(batch, writer, ready, many) == []
+        assert [value for _, _, value in ready] == expected
+    bad = [((2, 0), b"k", (b"{not json", "00"))]
+    ready = []
+    failed = encode_into(bad, writer, ready, transcoder.many)
+    assert ready == [] and [(ref, item) for ref, item, _ in failed] == [bad[0][::2]]
