@@ -707,9 +707,11 @@ static PyObject *program(PyObject *self, PyObject *desc) {
 }
 
 typedef struct {
-    PyObject *doc, *extra;
+    Py_buffer doc;    /* bytes, or the spool's mapping: any C-contiguous buffer */
+    Py_ssize_t start, stop; /* the document's bytes in it */
+    PyObject *extra;
     size_t off, len;
-    int ok;
+    int held, ok;
 } Job;
 
 static PyObject *transcode_many(PyObject *self, PyObject *args) {
@@ -721,15 +723,36 @@ static PyObject *transcode_many(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyList_GET_SIZE(items);
     Job *jobs = PyMem_Calloc((size_t)n + 1, sizeof(Job));
     if (jobs == NULL) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) { /* references held: the list may change meanwhile */
+    for (Py_ssize_t i = 0; i < n; i++) { /* buffers held: the list may change meanwhile */
         PyObject *item = PyList_GET_ITEM(items, i);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) continue;
         PyObject *doc = PyTuple_GET_ITEM(item, 0), *extra = PyTuple_GET_ITEM(item, 1);
-        if (!PyBytes_Check(doc) || (extra != Py_None && !PyBytes_Check(extra))) continue;
-        Py_INCREF(doc);
+        Py_ssize_t start = 0, stop = -1;
+        if (extra != Py_None && !PyBytes_Check(extra)) continue;
+        if (PyTuple_Check(doc)) { /* (buffer, start, stop) */
+            if (PyTuple_GET_SIZE(doc) != 3) continue;
+            start = PyLong_AsSsize_t(PyTuple_GET_ITEM(doc, 1));
+            stop = PyLong_AsSsize_t(PyTuple_GET_ITEM(doc, 2));
+            doc = PyTuple_GET_ITEM(doc, 0);
+            if (PyErr_Occurred() || start < 0 || stop < start) {
+                PyErr_Clear();
+                continue;
+            }
+        }
+        if (PyObject_GetBuffer(doc, &jobs[i].doc, PyBUF_SIMPLE) < 0) {
+            PyErr_Clear(); /* not a buffer: that item is None */
+            continue;
+        }
+        if (stop < 0) stop = jobs[i].doc.len;
+        if (stop > jobs[i].doc.len) {
+            PyBuffer_Release(&jobs[i].doc);
+            continue;
+        }
+        jobs[i].start = start;
+        jobs[i].stop = stop;
         Py_INCREF(extra);
-        jobs[i].doc = doc;
         jobs[i].extra = extra;
+        jobs[i].held = 1;
     }
     Py_INCREF(header);
     const char *h = PyBytes_AS_STRING(header);
@@ -738,10 +761,11 @@ static PyObject *transcode_many(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         Job *job = &jobs[i];
-        if (job->doc == NULL) continue;
+        if (!job->held) continue;
         size_t start = out.len;
         int none = job->extra == Py_None;
-        if (transcode_one(root, PyBytes_AS_STRING(job->doc), (size_t)PyBytes_GET_SIZE(job->doc),
+        if (transcode_one(root, (const char *)job->doc.buf + job->start,
+                          (size_t)(job->stop - job->start),
                           none ? NULL : PyBytes_AS_STRING(job->extra),
                           none ? 0 : (size_t)PyBytes_GET_SIZE(job->extra), h, hlen, &out,
                           &scratch) == 0) {
@@ -762,8 +786,10 @@ static PyObject *transcode_many(PyObject *self, PyObject *args) {
             if (v == NULL) Py_CLEAR(result);
             else PyList_SET_ITEM(result, i, v);
         }
-        Py_XDECREF(job->doc);
-        Py_XDECREF(job->extra);
+        if (job->held) {
+            PyBuffer_Release(&job->doc);
+            Py_DECREF(job->extra);
+        }
     }
     Py_DECREF(header);
     free(out.p);
@@ -772,11 +798,29 @@ static PyObject *transcode_many(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* Stop the cyclic garbage collector from tracking each argument that is an exact dict or
+ * tuple, in no cycle and taking part in none (what disk mode's caller hands over: it then
+ * waits without the collector's young passes walking it). Other types are left alone: some
+ * (memoryview) deallocate assuming they are tracked. CPython itself untracks dicts and
+ * tuples of atomic values, and re-tracks a dict when a container is put in it. */
+static PyObject *untrack(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        PyObject *obj = args[i];
+        if ((PyDict_CheckExact(obj) || PyTuple_CheckExact(obj)) && PyObject_GC_IsTracked(obj))
+            PyObject_GC_UnTrack(obj);
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"untrack", (PyCFunction)(void (*)(void))untrack, METH_FASTCALL,
+     "untrack(*objs) -> None: the garbage collector no longer traverses each obj that is an\n"
+     "exact dict or tuple (other types are left alone; see the source)"},
     {"program", program, METH_O,
      "program(description) -> the compiled program of a record schema (see transcode.py)"},
     {"transcode_many", transcode_many, METH_VARARGS,
      "transcode_many(program, [(json, extra_json or None), ...], header) -> [bytes or None]\n\n"
+     "json: bytes or any other buffer, or (buffer, start, stop); extra_json: bytes.\n"
      "header + the Avro binary of each JSON document (the GIL released meanwhile); None for\n"
      "an item that does not fit the program."},
     {NULL, NULL, 0, NULL},

@@ -17,6 +17,7 @@ from typing import Any
 
 from tooltrail.producer.feedloops import (
     encode_into,
+    handed_json,
     integrity_json,
     produce_into,
     spool_then_handoff,
@@ -32,7 +33,12 @@ log = logging.getLogger("tooltrail.producer.kafka")
 # the lock meanwhile waits for one chunk at most). The poll thread encodes ahead up to
 # replay_max_inflight records: one generation (see KafkaPublisher._settle).
 HANDOFF_CHUNK = 128
-GENERATION_MAX = 4096  # records handed over before the generation must close
+# Records handed over before the generation must close (librdkafka's queue empty again):
+# one poll-thread turn produces at most this many, and a turn can take 100-300 ms on a busy
+# 2-core machine, so 4,096 capped disk mode near 20-40k events/s there and let the handoff
+# overflow into the slower replay; 16,384 gave 39.7-50.0k against 35.9-38.5k (2 alternating
+# pairs of 2 runs, /tmp/prof/ab2.py). A closed generation holds (ref, wire bytes) per record.
+GENERATION_MAX = 16384
 ENCODE_STEP = 256  # encoded per poll-thread wake-up at least (then it polls, settles)
 
 
@@ -107,8 +113,8 @@ class SpoolFeed:
             try:
                 if event.__class__ is bytes:
                     value = event
-                elif event.__class__ is tuple:  # (canonical JSON, event_hash)
-                    value = encode(event_from_canonical(event[0]), None)
+                elif event.__class__ is tuple:  # see feedloops.spool_event_json
+                    value = encode(event_from_canonical(handed_json(event)), None)
                 else:
                     value = encode(event, None)
             except Exception as exc:
@@ -130,8 +136,8 @@ class SpoolFeed:
     def _encode_failed(self, ref: RecordRef, item: Any, exc: Exception) -> None:
         self.metrics.dropped("encode_error")
         event_id = item.get("event_id") if isinstance(item, dict) else None
-        if isinstance(item, tuple):  # (canonical JSON, event_hash)
-            event_id = f"with hash {item[1]}"
+        if isinstance(item, tuple):  # see feedloops.spool_event_json
+            event_id = f"with hash {item[3]}"
         log.error("tooltrail: event %s does not encode", event_id, exc_info=exc)
         if self.spool is not None:
             self.spool.ack(ref)

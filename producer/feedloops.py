@@ -14,6 +14,7 @@ from typing import Any
 
 from tooltrail.producer.spool import Spool
 from tooltrail.producer.spooled import event_from_canonical
+from tooltrail.producer.transcode import untrack
 
 
 def spool_then_handoff(  # noqa: PLR0917 - positional: called once per event
@@ -38,18 +39,24 @@ def spool_then_handoff(  # noqa: PLR0917 - positional: called once per event
         if ref is None:
             pub.metrics.dropped("spool_full")
             return False
-        if not (pub._backlog or pub._overflow):
-            handoff = pub._handoff
-            if len(handoff) < pub.replay_max_inflight:
-                handoff.append((ref, key, item))
-            else:
-                # The poll thread is far behind: the records wait in the spool (where
-                # they are already) instead of in memory. From this record on nothing
-                # is pushed until the poll thread has switched to the replay.
-                pub._overflow = True
+        push(pub, (ref, key, item))
     finally:
         lock.release()
     return True
+
+
+def push(pub: Any, entry: tuple[Any, bytes, Any]) -> None:
+    """``entry`` onto ``pub._handoff`` unless the publisher is in a backlog or the handoff
+    is full (``pub._append_lock`` held, the record appended to the spool already)."""
+    if not (pub._backlog or pub._overflow):
+        handoff = pub._handoff
+        if len(handoff) < pub.replay_max_inflight:
+            handoff.append(entry)
+        else:
+            # The poll thread is far behind: the records wait in the spool (where they are
+            # already) instead of in memory. From this record on nothing is pushed until
+            # the poll thread has switched to the replay.
+            pub._overflow = True
 
 
 def spool_event(pub: Any, spool: Spool, event: dict[str, Any], canonical: bytes) -> bool:
@@ -60,12 +67,41 @@ def spool_event(pub: Any, spool: Spool, event: dict[str, Any], canonical: bytes)
 
 
 def spool_event_json(pub: Any, spool: Spool, event: dict[str, Any], canonical: bytes) -> bool:
-    """:func:`spool_event`, handing over ``(canonical, event_hash)`` instead of the event
-    dict: the poll thread transcodes the JSON (``transcode.py``), and the event dict is let
-    go when the call returns instead of waiting on the handoff."""
+    """:func:`spool_event`, handing over ``(buffer, start, stop, event_hash)`` for the poll
+    thread to transcode (``transcode.py``): the JSON where the spool's mapping holds it
+    (:meth:`Spool.append_view_locked`), neither ``canonical`` nor the event dict.
+
+    The event dict is let go when the call returns instead of waiting on the handoff (where
+    the garbage collector's young passes would walk it and promote it). Nor does
+    ``canonical`` wait there: that costs each call about a microsecond, as the next call's
+    JSON then goes to memory not touched for a thousand calls (cache misses), not to the
+    buffer just freed. The tuple is untracked (``transcode.untrack``).
+    """
+    if pub.closed:
+        pub.metrics.dropped("closed")
+        return False
     key = event["session_id"].encode()
     digest = event["event_hash"]
-    return spool_then_handoff(pub, spool, key, canonical, (canonical, digest), False, digest)
+    lock = pub._append_lock
+    lock.acquire()
+    try:
+        got = spool.append_view_locked(key, canonical, digest)
+        if got is None:
+            pub.metrics.dropped("spool_full")
+            return False
+        # (typed Any: compiled code would keep a tuple unboxed and box a new one per use,
+        # and the one pushed would not be the one untracked)
+        item: Any = (got[1], got[2], got[3], digest)
+        untrack(item)  # (it holds a view, which stays tracked: see _transcode.c)
+        push(pub, (got[0], key, item))
+    finally:
+        lock.release()
+    return True
+
+
+def handed_json(item: Any) -> bytes:
+    """The canonical JSON of a :func:`spool_event_json` item."""
+    return bytes(memoryview(item[0])[item[1] : item[2]])
 
 
 def integrity_json(event_hash: str) -> bytes:
@@ -89,14 +125,16 @@ def encode_into(
     """Encode each handed-off ``(ref, key, item)`` of ``batch`` onto ``ready`` as ``(ref, key,
     value)``; returns ``(ref, item, error)`` for each that did not encode.
 
-    An item is wire bytes (kept as they are), an event dict (``encode``), or ``(canonical
-    JSON, event_hash)`` (:func:`spool_event_json`): those go through ``many`` (a
+    An item is wire bytes (kept as they are), an event dict (``encode``), or a
+    :func:`spool_event_json` tuple: those go through ``many`` (a
     :meth:`JsonTranscoder.many <tooltrail.producer.transcode.JsonTranscoder.many>`) all in
     one call, so the GIL is released once per batch; one it does not take is rebuilt into
     its event dict and encoded."""
     out: list[Any] = []
     if many is not None:
-        jobs = [(i[0], integrity_json(i[1])) for _, _, i in batch if i.__class__ is tuple]
+        jobs = [
+            ((i[0], i[1], i[2]), integrity_json(i[3])) for _, _, i in batch if i.__class__ is tuple
+        ]
         if jobs:
             out = many(jobs)
     failed: list[tuple[Any, Any, Exception]] = []
@@ -111,7 +149,7 @@ def encode_into(
                 value = out[j] if j < len(out) else None
                 j += 1
                 if value is None:
-                    value = encode(event_from_canonical(item[0]), None)
+                    value = encode(event_from_canonical(handed_json(item)), None)
             else:
                 value = encode(item, None)
         except Exception as exc:  # (the feed counts and logs it)

@@ -29,6 +29,7 @@ still there, and :func:`scan` treats it as the end of the records (not as damage
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -88,6 +89,7 @@ class Segment:
     capacity: int = 0  # mapped size; 0 when appends are write(2) calls
     address: int = 0  # where the mapping starts in memory (for prefault), 0 if unknown
     populated: int = 0  # bytes of the mapping faulted in ahead of the appends
+    view: memoryview | None = None  # of the whole mapping (``Spool.append_view_locked``)
 
     @property
     def pending(self) -> int:
@@ -111,6 +113,7 @@ class Segment:
             self.mm = None
             return
         self.capacity = capacity
+        self.view = memoryview(self.mm)
         if _prefault_supported:
             view = ctypes.c_char.from_buffer(self.mm)
             self.address = ctypes.addressof(view)
@@ -162,7 +165,12 @@ class Segment:
         if self.mm is not None:
             if sync and not FSYNC_COVERS_MAPPINGS:
                 self.mm.flush()
-            self.mm.close()
+            # disk mode's handoff may still hold the view (for records not yet sent): the
+            # mapping then goes when the last of them does (the view holds the mmap
+            # object), and the file can close now
+            self.view = None
+            with contextlib.suppress(BufferError):
+                self.mm.close()
             self.mm = None
             self.capacity = self.address = 0
         if self.fd is not None:

@@ -220,6 +220,24 @@ class Spool:
         with self._lock:
             return self.append_locked(key, value, sync, segment, sha256_hex)
 
+    def append_view_locked(
+        self, key: bytes, value: bytes, sha256_hex: str
+    ) -> tuple[RecordRef, Any, int, int] | None:
+        """:meth:`append_locked` (not synced, hashed), also returning where the value now is:
+        ``(ref, buffer, start, stop)``, ``buffer`` a view of the whole segment's mapping (so
+        the caller need not keep ``value`` alive: disk mode hands this over, see
+        ``feedloops.spool_event_json``), or ``value`` itself when the record did not go
+        through a mapping."""
+        seg = self._active
+        ref = self.append_locked(key, value, False, None, sha256_hex)
+        if ref is None:
+            return None
+        view = seg.view
+        if view is None or seg.mm is None or ref != (seg.no, seg.count - 1):
+            return ref, value, 0, len(value)  # a file without a mapping, or the next segment
+        end = seg.size
+        return ref, view, end - len(value), end
+
     def append_locked(
         self,
         key: bytes,

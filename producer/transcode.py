@@ -17,6 +17,7 @@ one, :func:`json_transcoder` returns None and the caller hands over event dicts 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from tooltrail.producer.avro_fast import FastSingleObjectSerializer, UnsupportedSchema
@@ -28,6 +29,15 @@ except ImportError:  # a pure-Python install
     _transcode = None  # type: ignore[assignment]
 
 log = logging.getLogger("tooltrail.producer.kafka")
+
+
+def _no_untrack(*objs: object) -> None:
+    """Without the extension: objects stay tracked (only a cost, see ``untrack``)."""
+
+
+# The garbage collector stops traversing a dict or tuple (``_transcode.c``): what disk
+# mode's caller hands over waits without the collector's young passes walking it.
+untrack: Callable[..., None] = _no_untrack if _transcode is None else _transcode.untrack
 _PRIMITIVES = {
     "null": "null",
     "boolean": "boolean",
@@ -80,9 +90,10 @@ class JsonTranscoder:
         self._program = _transcode.program(describe(parsed))
         self.header = header
 
-    def many(self, items: list[tuple[bytes, bytes | None]]) -> list[bytes | None]:
+    def many(self, items: list[tuple[Any, bytes | None]]) -> list[bytes | None]:
         """``header`` + the Avro body of each ``(json, extra_json)``, the fields missing from
-        ``json`` read from ``extra_json`` (top level only); None where that fails."""
+        ``json`` read from ``extra_json`` (top level only); None where that fails. ``json``
+        is bytes (or another buffer), or ``(buffer, start, stop)``: its bytes in a buffer."""
         out: list[bytes | None] = _transcode.transcode_many(self._program, items, self.header)
         return out
 

@@ -168,3 +168,28 @@ def test_slots_let_processes_share_a_directory(tmp_path: Path) -> None:
     assert values(again) == [b"left behind"]
     again.close()
     second.close()
+
+
+def test_append_view_locked_views_outlive_the_segments_closing(tmp_path: Path) -> None:
+    """Disk mode hands over a view of each record's value in the mapping: views of a rolled
+    or closed segment stay readable (the mapping goes with the last of them)."""
+    import hashlib  # noqa: PLC0415
+
+    spool = Spool(directory=tmp_path, segment_bytes=4096)
+    got = []
+    with spool.lock:
+        for i in range(40):
+            value = b'{"n":"%s"}' % (b"x" * 200 + b"%03d" % i)
+            appended = spool.append_view_locked(b"k", value, hashlib.sha256(value).hexdigest())
+            assert appended is not None
+            ref, buf, start, stop = appended
+            got.append((ref, value, memoryview(buf)[start:stop]))
+    assert len({ref[0] for ref, _, _ in got}) > 1  # rolled over to other segments
+    mapped = [doc for _, value, doc in got if doc.obj is not value]
+    assert len(mapped) > 30  # (the others: the value itself, not written through a mapping)
+    assert all(doc == value for _, value, doc in got)
+    spool.close()
+    assert all(doc == value for _, value, doc in got)  # still there after the close
+    again = Spool(directory=tmp_path)
+    assert [(r, v) for r, _, v in again.iter_pending()] == [(r, v) for r, v, _ in got]
+    again.close()

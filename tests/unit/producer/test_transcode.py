@@ -154,6 +154,16 @@ def test_anything_unexpected_comes_back_as_none(transcoder: JsonTranscoder) -> N
     # items of the wrong shape are refused one by one, the others still encoded
     odd: list[Any] = [(body, extra), "text", (body,), (1, extra), (body, extra)]
     assert transcoder.many(odd) == [good, None, None, None, good]
+    # a document given as (buffer, start, stop): its bytes in a larger buffer
+    framed = memoryview(b"ab" + body + b"cd")
+    ranges: list[Any] = [
+        ((framed, 2, 2 + len(body)), extra),
+        ((framed, 2, 3 + len(body)), extra),  # one byte too many: trailing garbage
+        ((framed, 2, 5 + len(body)), extra),  # past the buffer's end
+        ((framed, 3, 2), extra),  # stop before start
+        ((framed, 2), extra),
+    ]
+    assert transcoder.many(ranges) == [good, None, None, None, None]
 
 
 def test_keys_in_any_order_and_spacing_still_transcode(transcoder: JsonTranscoder) -> None:
@@ -203,9 +213,10 @@ def test_encode_into_transcodes_handed_over_json_and_falls_back_per_item(
 ) -> None:
     writer = fast_single_object_serializer(TOOL_CALL_EVENT)
     events = sealed_events({"i": 1}, {"ok": True}, {}, "request_response", "")
-    batch: list[tuple[Any, bytes, Any]] = [
-        ((1, n), b"k", (canonical(e)[0], e["event_hash"])) for n, e in enumerate(events)
-    ]
+    batch: list[tuple[Any, bytes, Any]] = []
+    for n, e in enumerate(events):  # as feedloops.spool_event_json hands them over
+        body = canonical(e)[0]
+        batch.append(((1, n), b"k", (b"--" + body, 2, 2 + len(body), e["event_hash"])))
     batch.insert(1, ((0, 0), b"k", b"wire bytes"))
     batch.insert(2, ((0, 1), b"k", events[0]))  # an event dict: the writer
     expected = [writer(e) for e in events]
@@ -214,7 +225,69 @@ def test_encode_into_transcodes_handed_over_json_and_falls_back_per_item(
         ready: list[tuple[Any, bytes, Any]] = []
         assert encode_into(batch, writer, ready, many) == []
         assert [value for _, _, value in ready] == expected
-    bad = [((2, 0), b"k", (b"{not json", "00"))]
+    bad = [((2, 0), b"k", (b"{not json", 0, 9, "00"))]
     ready = []
     failed = encode_into(bad, writer, ready, transcoder.many)
     assert ready == [] and [(ref, item) for ref, item, _ in failed] == [bad[0][::2]]
+
+
+def test_untrack_stops_tracking_until_a_container_goes_in() -> None:
+    import gc  # noqa: PLC0415
+
+    from tooltrail.producer.transcode import untrack  # noqa: PLC0415
+
+    event = {"agent": {"id": "a"}, "redactions": []}
+    assert gc.is_tracked(event)
+    untrack(event)
+    assert not gc.is_tracked(event)
+    untrack(event)  # again: harmless
+    untrack("text")  # not a container: nothing to do
+    view = memoryview(b"x")
+    pair = (1, [])
+    untrack(view, pair)  # a memoryview's dealloc assumes it is tracked: left alone
+    assert gc.is_tracked(view) and not gc.is_tracked(pair)
+    event["tool"] = {"name": "t"}  # CPython tracks a dict again when a container goes in
+    assert gc.is_tracked(event)
+
+
+def test_disk_mode_caller_hands_over_a_view_of_the_spooled_json_and_the_hash(tmp_path: Any) -> None:
+    import collections  # noqa: PLC0415
+    import gc  # noqa: PLC0415
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from tooltrail.producer.feedloops import spool_event_json  # noqa: PLC0415
+    from tooltrail.producer.metrics import ProducerMetrics  # noqa: PLC0415
+    from tooltrail.producer.spool import Spool  # noqa: PLC0415
+
+    spool = Spool(directory=tmp_path)
+    pub = SimpleNamespace(
+        closed=False,
+        metrics=ProducerMetrics(),
+        _append_lock=spool.lock,
+        _backlog=False,
+        _overflow=False,
+        _handoff=collections.deque(),
+        replay_max_inflight=10,
+    )
+    event = sealed_events(None, None, {}, "none", "")[1]
+    body, _ = canonical(event)
+    assert spool_event_json(pub, spool, event, body)
+    ((ref, key, item),) = pub._handoff
+    assert key == event["session_id"].encode()
+    buf, start, stop, digest = item
+    # the JSON as it is in the spool's mapping (the caller's bytes are let go) and the hash;
+    # the tuple not walked by the collector meanwhile
+    assert isinstance(buf, memoryview) and buf[start:stop] == body
+    assert digest == event["event_hash"]
+    assert not gc.is_tracked(item)
+    assert [(r, v) for r, _, v in spool.iter_pending()] == [(ref, body)]
+    expected = fast_single_object_serializer(TOOL_CALL_EVENT)(event)
+    many = json_transcoder(fast_single_object_serializer(TOOL_CALL_EVENT))
+    assert many is not None
+    ready: list[tuple[Any, bytes, Any]] = []
+    assert encode_into([(ref, key, item)], None, ready, many.many) == []
+    assert ready == [(ref, key, expected)]
+    spool.close()  # the view still out: the mapping stays until it goes, the close succeeds
+    assert buf[start:stop] == body
+    pub._handoff.clear()
+    del buf, item
