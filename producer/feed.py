@@ -72,6 +72,7 @@ class SpoolFeed:
     _replay_iter: Iterator[tuple[RecordRef, bytes, bytes]] | None
     _replay_held: list[tuple[RecordRef, bytes, bytes | None]]
     _many: Any  # JsonTranscoder.many, or None (see transcode.py)
+    _handoff_max: int  # records on the handoff at most (then the replay takes over)
 
     def _enter_backlog(self, why: str) -> None:
         raise NotImplementedError

@@ -50,7 +50,7 @@ def push(pub: Any, entry: tuple[Any, bytes, Any]) -> None:
     is full (``pub._append_lock`` held, the record appended to the spool already)."""
     if not (pub._backlog or pub._overflow):
         handoff = pub._handoff
-        if len(handoff) < pub.replay_max_inflight:
+        if len(handoff) < pub._handoff_max:
             handoff.append(entry)
         else:
             # The poll thread is far behind: the records wait in the spool (where they are

@@ -81,7 +81,9 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
             with ``spool_slots`` > 1, processes sharing ``spool_dir`` each take a free
             ``slot-<n>`` subdirectory (and drain what an earlier process left there).
         replay_batch: records handed to librdkafka per replay step (bounds lock hold time).
-        replay_max_inflight: replay pauses while librdkafka holds this many records.
+        replay_max_inflight: replay pauses while librdkafka holds this many records; disk
+            mode's handoff to the poll thread holds as many (4x with the transcoder, see
+            ``_disk_handoff``) before the replay takes over.
         metrics: counters; default a private registry.
     """
 
@@ -117,7 +119,9 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         if serializer is None:
             serializer = default_serializer()
         self.serializer = serializer
-        self._many, self._spool_event = _disk_handoff(serializer, durability)
+        self._many, self._spool_event, self._handoff_max = _disk_handoff(
+            serializer, durability, replay_max_inflight
+        )
         self.topic = topic
         self.durability = durability
         self._memory = durability == "memory"
@@ -461,16 +465,20 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
         atexit.unregister(self._atexit)
 
 
-def _disk_handoff(serializer: Serializer, durability: str) -> tuple[Any, Any]:
-    """The transcoder's ``many`` (or None) and the caller's spool-and-handoff step.
+def _disk_handoff(serializer: Serializer, durability: str, inflight: int) -> tuple[Any, Any, int]:
+    """The transcoder's ``many`` (or None), the caller's spool-and-handoff step, and how many
+    records the handoff holds at most before the replay takes over.
 
     In disk mode the poll thread reads the spooled canonical JSON straight into Avro when it
-    can (transcode.py), so the caller hands over ``(JSON, event_hash)``, not the event dict;
-    otherwise the event dict, encoded by ``serializer``."""
+    can (transcode.py), so the caller hands over where the JSON is and its hash (about 200
+    bytes a record), not the event dict (about 2 KB, encoded by ``serializer``): the handoff
+    then takes 4 x ``inflight`` records, for the same memory, and rides out a stall of the
+    poll thread (a new producer's first second: 100-300 ms turns) without switching to the
+    replay, which reads the spool files back."""
     transcoder = json_transcoder(serializer) if durability == "disk" else None
     if transcoder is None:
-        return None, spool_event
-    return transcoder.many, spool_event_json
+        return None, spool_event, inflight
+    return transcoder.many, spool_event_json, 4 * inflight
 
 
 def _closer(ref: weakref.ref[KafkaPublisher]) -> Any:

@@ -267,7 +267,7 @@ def test_disk_mode_caller_hands_over_a_view_of_the_spooled_json_and_the_hash(tmp
         _backlog=False,
         _overflow=False,
         _handoff=collections.deque(),
-        replay_max_inflight=10,
+        _handoff_max=10,
     )
     event = sealed_events(None, None, {}, "none", "")[1]
     body, _ = canonical(event)
