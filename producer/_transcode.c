@@ -729,8 +729,8 @@ static PyObject *transcode_many(PyObject *self, PyObject *args) {
         PyObject *doc = PyTuple_GET_ITEM(item, 0), *extra = PyTuple_GET_ITEM(item, 1);
         Py_ssize_t start = 0, stop = -1;
         if (extra != Py_None && !PyBytes_Check(extra)) continue;
-        if (PyTuple_Check(doc)) { /* (buffer, start, stop) */
-            if (PyTuple_GET_SIZE(doc) != 3) continue;
+        if (PyTuple_Check(doc)) { /* (buffer, start, stop, ...): more items are ignored */
+            if (PyTuple_GET_SIZE(doc) < 3) continue;
             start = PyLong_AsSsize_t(PyTuple_GET_ITEM(doc, 1));
             stop = PyLong_AsSsize_t(PyTuple_GET_ITEM(doc, 2));
             doc = PyTuple_GET_ITEM(doc, 0);
@@ -820,7 +820,7 @@ static PyMethodDef methods[] = {
      "program(description) -> the compiled program of a record schema (see transcode.py)"},
     {"transcode_many", transcode_many, METH_VARARGS,
      "transcode_many(program, [(json, extra_json or None), ...], header) -> [bytes or None]\n\n"
-     "json: bytes or any other buffer, or (buffer, start, stop); extra_json: bytes.\n"
+     "json: bytes or any other buffer, or (buffer, start, stop, ...); extra_json: bytes.\n"
      "header + the Avro binary of each JSON document (the GIL released meanwhile); None for\n"
      "an item that does not fit the program."},
     {NULL, NULL, 0, NULL},

@@ -17,7 +17,7 @@ from typing import Any
 
 from tooltrail.producer.feedloops import (
     encode_into,
-    handed_json,
+    encode_item,
     integrity_json,
     produce_into,
     spool_then_handoff,
@@ -26,7 +26,7 @@ from tooltrail.producer.feedloops import (
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer
 from tooltrail.producer.spool import RecordRef, Spool
-from tooltrail.producer.spooled import event_from_canonical, is_canonical, wire_bytes
+from tooltrail.producer.spooled import is_canonical, wire_bytes
 
 log = logging.getLogger("tooltrail.producer.kafka")
 # Handed-off records taken, or produced, per hold of the publisher lock (a caller that wants
@@ -112,12 +112,7 @@ class SpoolFeed:
         while queue and moved < limit and not self._backlog and not self._ready:
             ref, key, event = queue[0]
             try:
-                if event.__class__ is bytes:
-                    value = event
-                elif event.__class__ is tuple:  # see feedloops.spool_event_json
-                    value = encode(event_from_canonical(handed_json(event)), None)
-                else:
-                    value = encode(event, None)
+                value = encode_item(event, encode)
             except Exception as exc:
                 queue.popleft()
                 self._encode_failed(ref, event, exc)
@@ -291,10 +286,13 @@ class SpoolFeed:
             records.append(item)
         out: list[bytes | None] = []
         if self._many is not None:
-            jobs = [(v, None) for _, _, v in records if is_canonical(v)]
+            jobs = [
+                (v, integrity_json(hashlib.sha256(v).hexdigest()))
+                for _, _, v in records
+                if is_canonical(v)
+            ]
             if jobs:
-                hashed = [(v, integrity_json(hashlib.sha256(v).hexdigest())) for v, _ in jobs]
-                out = self._many(hashed)
+                out = self._many(jobs)
         wire: list[tuple[RecordRef, bytes, bytes | None]] = []
         j = 0
         for ref, key, value in records:

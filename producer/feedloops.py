@@ -105,9 +105,21 @@ def handed_json(item: Any) -> bytes:
 
 
 def integrity_json(event_hash: str) -> bytes:
-    """The integrity fields of an unsigned event as the JSON object the transcoder reads the
-    fields missing from the canonical JSON from (see ``transcode.py``)."""
+    """The integrity fields of an unsigned event (signed ones are spooled encoded) as the
+    JSON object the transcoder reads the fields missing from the canonical JSON from."""
     return b'{"event_hash":"' + event_hash.encode() + b'","key_id":null,"signature":null}'
+
+
+def encode_item(item: Any, encode: Any) -> bytes:
+    """A handed-off item as wire bytes, without the transcoder: bytes as they are, a
+    :func:`spool_event_json` tuple rebuilt into its event dict, an event dict encoded."""
+    if item.__class__ is bytes:
+        wire: bytes = item
+        return wire
+    if item.__class__ is tuple:
+        item = event_from_canonical(handed_json(item))
+    encoded: bytes = encode(item, None)
+    return encoded
 
 
 def take(queue: Any, n: int) -> list[Any]:
@@ -132,26 +144,21 @@ def encode_into(
     its event dict and encoded."""
     out: list[Any] = []
     if many is not None:
-        jobs = [
-            ((i[0], i[1], i[2]), integrity_json(i[3])) for _, _, i in batch if i.__class__ is tuple
-        ]
+        # (the item is the document: (buffer, start, stop, ...))
+        jobs = [(i, integrity_json(i[3])) for _, _, i in batch if i.__class__ is tuple]
         if jobs:
             out = many(jobs)
     failed: list[tuple[Any, Any, Exception]] = []
     append = ready.append
     j = 0
     for ref, key, item in batch:
-        cls = item.__class__
         try:
-            if cls is bytes:
-                value = item
-            elif cls is tuple:
-                value = out[j] if j < len(out) else None
+            value = None
+            if item.__class__ is tuple and j < len(out):
+                value = out[j]
                 j += 1
-                if value is None:
-                    value = encode(event_from_canonical(handed_json(item)), None)
-            else:
-                value = encode(item, None)
+            if value is None:
+                value = encode_item(item, encode)
         except Exception as exc:  # (the feed counts and logs it)
             failed.append((ref, item, exc))
             continue

@@ -47,10 +47,6 @@ _PRIMITIVES = {
     "float": "float",
     "string": "string",
 }
-# The integrity fields, which the canonical JSON leaves out, as the JSON object the
-# transcoder reads them from (unsigned events only: signed ones are spooled encoded).
-_EXTRA_HEAD = b'{"event_hash":"'
-_EXTRA_TAIL = b'","key_id":null,"signature":null}'
 
 
 def describe(schema: Any) -> tuple[Any, ...]:  # noqa: PLR0911 - one return per kind
@@ -93,14 +89,10 @@ class JsonTranscoder:
     def many(self, items: list[tuple[Any, bytes | None]]) -> list[bytes | None]:
         """``header`` + the Avro body of each ``(json, extra_json)``, the fields missing from
         ``json`` read from ``extra_json`` (top level only); None where that fails. ``json``
-        is bytes (or another buffer), or ``(buffer, start, stop)``: its bytes in a buffer."""
+        is bytes (or another buffer), or ``(buffer, start, stop, ...)``: its bytes in a
+        buffer (further items ignored: disk mode's handed-over tuples as they are)."""
         out: list[bytes | None] = _transcode.transcode_many(self._program, items, self.header)
         return out
-
-
-def integrity_json(event_hash: str) -> bytes:
-    """The integrity fields of an unsigned event, as the transcoder's extra document."""
-    return _EXTRA_HEAD + event_hash.encode() + _EXTRA_TAIL
 
 
 def json_transcoder(serializer: Any) -> JsonTranscoder | None:
