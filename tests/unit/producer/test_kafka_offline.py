@@ -151,12 +151,18 @@ def test_a_closed_generation_acknowledges_all_but_the_records_that_may_still_arr
     process); one that failed for good is dropped, counted and acknowledged."""
     pub = KafkaPublisher(bootstrap_servers=NOWHERE, durability="disk", spool_dir=tmp_path)
     assert pub.spool is not None
+    # The test plays the poll thread: records join the generation here without reaching
+    # librdkafka, so the real poll thread could close it before the failures below are
+    # reported, or (in its backlog) replay the records into librdkafka's queue for good.
+    pub._stop.set()
+    pub._thread.join(5.0)
     values = [b"v-%d" % i for i in range(5)]
     with pub._lock:  # what the handoff does when it produces (here nothing reaches librdkafka)
         for v in values:
             ref = pub.spool.append(b"k", v)
             assert ref is not None
             pub._gen.append((ref, v))
+            pub._cursor = ref
     pub._on_delivery(True, _Err("_PURGE_QUEUE"), _Msg(b"k", values[1]))
     pub._on_delivery(True, _Err("MSG_SIZE_TOO_LARGE"), _Msg(b"k", values[3]))
 
