@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import statistics
@@ -11,6 +12,22 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def cli(doc: str | None, argv: list[str] | None = None, *, cpu: bool = False) -> argparse.Namespace:
+    """The command line of a benchmark: ``--help`` prints its module doc (what it measures,
+    against what, how long it takes) and exits before anything runs. ``cpu``: the script
+    also takes ``--cpu`` (its broker-free part only)."""
+    parser = argparse.ArgumentParser(
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"Writes its figures to {RESULTS.name}/<name>.json and prints them as a table.",
+    )
+    if cpu:
+        parser.add_argument(
+            "--cpu", action="store_true", help="only the CPU cost per stage (no broker, seconds)"
+        )
+    return parser.parse_args(argv)
 
 
 def timed_rounds(

@@ -15,7 +15,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from fastavro import schemaless_reader, schemaless_writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import metric, paired, timed_rounds, write
+from _report import cli, metric, paired, timed_rounds, write
 
 from tooltrail.schemas import (
     TOOL_CALL_EVENT,
@@ -63,6 +63,7 @@ def sample() -> dict[str, object]:
 
 
 def main() -> None:
+    cli(__doc__)
     record = sample()
     schema = bundled().current(TOOL_CALL_EVENT)
     parsed = schema.parsed

@@ -33,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import eql  # benchmark and test oracle only; never a runtime dependency of tooltrail
-from _report import metric, write
+from _report import cli, metric, write
 
 from tooltrail.stream_processors import (
     DetectionEngine,
@@ -119,6 +119,7 @@ def memory_per_session(
 
 
 def main() -> None:
+    cli(__doc__)
     started = time.process_time()
     events = list(generate(events=EVENTS, sessions=SESSIONS, with_hash=False))
     gc.collect()

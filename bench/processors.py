@@ -45,7 +45,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import metric, write
+from _report import cli, metric, write
 
 from tooltrail.local import LocalKafka, broker_answers
 from tooltrail.schemas import ALERT, TOOL_CALL_EVENT, Decoder, single_object_serializer
@@ -389,6 +389,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    cli(__doc__)
     logging.basicConfig(level=logging.ERROR)
     settings = Settings()
     bootstrap = settings.bootstrap_servers

@@ -40,7 +40,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import metric, write
+from _report import cli, metric, write
 
 from tooltrail.local import LocalKafka, broker_answers
 from tooltrail.producer import Auditor, InMemoryPublisher, SessionContext, SessionVerifier
@@ -371,8 +371,9 @@ def ensure_broker() -> tuple[str, LocalKafka | None]:
 
 
 def main() -> int:
+    args = cli(__doc__, cpu=True)
     logging.basicConfig(level=logging.WARNING)
-    if "--cpu" in sys.argv[1:]:
+    if args.cpu:
         for name, us in stage_cpu(Path(tempfile.mkdtemp(prefix="tooltrail-bench-"))).items():
             print(f"{us:8.2f} us/event  {name}")
         return 0
