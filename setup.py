@@ -13,8 +13,10 @@ an editable install (an extension beside its source would hide edits to it), wit
 ``TOOLTRAIL_PURE=1``, or when mypyc or a C compiler is missing: the package is then pure
 Python and behaves the same, only slower.
 
-One extension is C written by hand (``HAND_WRITTEN``): disk mode's canonical-JSON-to-Avro
-transcoder, ``producer/_transcode.c`` (see ``producer/transcode.py``), built with the rest.
+Two extensions are C written by hand (``HAND_WRITTEN``), built with the rest: disk mode's
+canonical-JSON-to-Avro transcoder, ``producer/_transcode.c`` (see ``producer/transcode.py``),
+and the caller's per-event hashing and spool record writes, ``producer/_percall.c`` (see
+``producer/percall.py``).
 """
 
 from __future__ import annotations
@@ -76,14 +78,21 @@ COMPILED = [
     "stream_processors/workers/pipeline.py",
     "stream_processors/workers/runtime.py",
 ]
-# C written by hand (not mypyc's): disk mode's JSON-to-Avro transcoder (producer/transcode.py
-# works without it, slower).
+# C written by hand (not mypyc's): disk mode's JSON-to-Avro transcoder and the caller's
+# per-event hashing and spool record writes (producer/transcode.py and producer/percall.py
+# work without them, slower).
 HAND_WRITTEN = [
     Extension(
         "tooltrail.producer._transcode",
         ["producer/_transcode.c"],
         extra_compile_args=["-O2"],
-    )
+    ),
+    Extension(
+        "tooltrail.producer._percall",
+        ["producer/_percall.c"],
+        extra_compile_args=["-O2"],
+        libraries=["dl"],
+    ),
 ]
 STAGE = Path("build/mypyc-src")  # the sources laid out under their import names
 

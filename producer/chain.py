@@ -7,7 +7,6 @@ producer and every verifier must use :func:`compute_event_hash` so the two agree
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ import orjson
 
 from tooltrail.canonical import _default as canonical_default
 from tooltrail.canonical import format_timestamp
+from tooltrail.producer.percall import sha256_hex
 from tooltrail.producer.signing import Signer
 
 INTEGRITY_FIELDS = frozenset({"event_hash", "signature", "key_id"})
@@ -63,7 +63,7 @@ def compute_event_hash(event: Mapping[str, Any]) -> str:
     body = dict(event)
     for name in INTEGRITY_FIELDS:
         body.pop(name, None)
-    return hashlib.sha256(_body_bytes(body)).hexdigest()
+    return sha256_hex(_body_bytes(body))
 
 
 class SessionChain:
@@ -105,7 +105,7 @@ class SessionChain:
             body = orjson.dumps(event, option=orjson.OPT_UTC_Z)
         else:
             body = event_bytes(event)
-        digest = hashlib.sha256(body).hexdigest()
+        digest = sha256_hex(body)
         event["event_hash"] = digest
         if signer is not None:
             event["signature"] = signer.sign(digest)

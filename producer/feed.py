@@ -9,7 +9,6 @@ publisher's ``_lock``, so a switch to the backlog (the replay reads the spool af
 from __future__ import annotations
 
 import collections
-import hashlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from tooltrail.producer.feedloops import (
     take,
 )
 from tooltrail.producer.metrics import ProducerMetrics
+from tooltrail.producer.percall import sha256_hex
 from tooltrail.producer.publisher import Serializer
 from tooltrail.producer.spool import RecordRef, Spool
 from tooltrail.producer.spooled import is_canonical, wire_bytes
@@ -286,11 +286,7 @@ class SpoolFeed:
             records.append(item)
         out: list[bytes | None] = []
         if self._many is not None:
-            jobs = [
-                (v, integrity_json(hashlib.sha256(v).hexdigest()))
-                for _, _, v in records
-                if is_canonical(v)
-            ]
+            jobs = [(v, integrity_json(sha256_hex(v))) for _, _, v in records if is_canonical(v)]
             if jobs:
                 out = self._many(jobs)
         wire: list[tuple[RecordRef, bytes, bytes | None]] = []

@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
+
+from tooltrail.producer.percall import sha256_hex
 
 DEFAULT_KEY_NAMES = (
     "password",
@@ -57,14 +59,6 @@ _DETECTORS = {
 DEFAULT_DETECTORS = tuple(_DETECTORS)
 _MIN_SCAN_LEN = 13  # the shortest match any detector can make (a 13-digit card)
 _SCALARS = frozenset({int, float, bool})
-_small_sha256: Callable[[bytes], Any] = hashlib.sha256
-try:  # CPython's own SHA-256: for a few dozen bytes cheaper than setting up OpenSSL's
-    import _sha256  # type: ignore[import-not-found]
-
-    _small_sha256 = _sha256.sha256
-except ImportError:  # pragma: no cover - a build without it
-    pass
-_SMALL_DIGEST = 40  # bytes; past this OpenSSL's faster hashing wins (same digest either way)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -120,10 +114,7 @@ class Redactor:
         """HMAC-SHA256 hex with the deployment key, or plain SHA-256 hex without one."""
         if self.hash_key is not None:
             return hmac.new(self.hash_key, data, hashlib.sha256).hexdigest()
-        if len(data) < _SMALL_DIGEST:
-            small: str = _small_sha256(data).hexdigest()
-            return small
-        return hashlib.sha256(data).hexdigest()
+        return sha256_hex(data)
 
     def _value_hmac(self, text: str) -> str | None:
         if self.hash_key is None:

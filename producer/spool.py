@@ -44,6 +44,7 @@ from typing import Any, TypeAlias
 
 from tooltrail.errors import ConfigError
 from tooltrail.producer.metrics import ProducerMetrics
+from tooltrail.producer.percall import put_record as _put_record
 from tooltrail.producer.segment import (
     FSYNC_COVERS_MAPPINGS,
     HASHED,
@@ -58,6 +59,16 @@ from tooltrail.producer.segment import MAGIC as _MAGIC
 from tooltrail.producer.segment import Segment as _Segment
 
 _ACK = struct.Struct("<I")
+
+
+def _check(length: int, value: bytes, key_crc: int, sha256_hex: str | None) -> tuple[int, int]:
+    """A record's length word and check (segment.py): the CRC-32 of its payload, or, for a
+    value whose SHA-256 is known, that hash's first 4 bytes XOR the key's CRC."""
+    if sha256_hex is None:
+        return length, _crc32(value, key_crc)
+    return length | HASHED, int(sha256_hex[:8], 16) ^ key_crc
+
+
 PREFAULT_AHEAD = 2 << 20  # bytes of the active segment kept faulted in past the appends
 FULL_POLICIES = ("drop_new", "drop_oldest")
 FSYNC_POLICIES = ("always", "interval", "never")
@@ -254,10 +265,6 @@ class Spool:
         prefix, key_crc = head
         length = len(prefix) + len(value)
         size = _HEADER.size + length
-        if sha256_hex is None:
-            word, crc = length, _crc32(value, key_crc)
-        else:
-            word, crc = length | HASHED, int(sha256_hex[:8], 16) ^ key_crc
         seg = self._active
         pos = seg.size
         end = pos + size
@@ -269,20 +276,25 @@ class Spool:
             and self._size + size <= self.max_bytes
         ):
             # The common case, once per event: header and key, then the value, straight
-            # into the mapping (no record assembled in between; a kill between the two
-            # copies leaves a record whose check fails: torn, as any partial copy).
-            mm = seg.mm
-            assert mm is not None
-            mid = pos + _HEADER.size + len(prefix)
-            mm[pos:mid] = _HEADER.pack(word, crc) + prefix
-            mm[mid:end] = value
+            # into the mapping (no record assembled in between; a kill between the copies
+            # leaves a record whose check fails: torn, as any partial copy).
+            view = seg.view
+            if sha256_hex is not None and _put_record is not None and view is not None:
+                _put_record(view, pos, prefix, key_crc, value, sha256_hex)  # (percall.py)
+            else:
+                mm = seg.mm
+                assert mm is not None
+                mid = pos + _HEADER.size + len(prefix)
+                mm[pos:mid] = _HEADER.pack(*_check(length, value, key_crc, sha256_hex)) + prefix
+                mm[mid:end] = value
             seg.size = end
             index = seg.count
             seg.count = index + 1
             self._size += size
             self._appended += 1
             return (seg.no, index)
-        return self._append_general(_HEADER.pack(word, crc) + prefix, value, sync, segment)
+        header = _HEADER.pack(*_check(length, value, key_crc, sha256_hex)) + prefix
+        return self._append_general(header, value, sync, segment)
 
     def _key_head(self, key: bytes) -> tuple[bytes, int]:
         """A key's part of the record (``<u16 length><key>``) and its CRC, cached per key

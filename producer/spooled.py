@@ -14,13 +14,13 @@ trip gives back the very dict that was sealed, hence the same Avro bytes.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from tooltrail.canonical import parse_timestamp
+from tooltrail.producer.percall import sha256_hex
 from tooltrail.producer.publisher import Serializer
 
 _TIMESTAMPS = ("started_at", "ended_at")
@@ -38,7 +38,7 @@ def event_from_canonical(body: bytes) -> dict[str, Any]:
         ts = event.get(name)
         if ts is not None:
             event[name] = parse_timestamp(ts)
-    event["event_hash"] = hashlib.sha256(body).hexdigest()
+    event["event_hash"] = sha256_hex(body)
     event["signature"] = None
     event["key_id"] = None
     return event
