@@ -45,9 +45,11 @@ def spool_then_handoff(  # noqa: PLR0917 - positional: called once per event
     return True
 
 
-def push(pub: Any, entry: tuple[Any, bytes, Any]) -> None:
-    """``entry`` onto ``pub._handoff`` unless the publisher is in a backlog or the handoff
-    is full (``pub._append_lock`` held, the record appended to the spool already)."""
+def push(pub: Any, entry: Any) -> None:
+    """``entry`` (``(ref, key, item)``) onto ``pub._handoff`` unless the publisher is in a
+    backlog or the handoff is full (``pub._append_lock`` held, the record appended to the
+    spool already). Typed Any: compiled code would unbox a fixed-length tuple and box a new
+    one for the deque (not the one the caller untracked)."""
     if not (pub._backlog or pub._overflow):
         handoff = pub._handoff
         if len(handoff) < pub._handoff_max:
@@ -75,7 +77,7 @@ def spool_event_json(pub: Any, spool: Spool, event: dict[str, Any], canonical: b
     the garbage collector's young passes would walk it and promote it). Nor does
     ``canonical`` wait there: that costs each call about a microsecond, as the next call's
     JSON then goes to memory not touched for a thousand calls (cache misses), not to the
-    buffer just freed. The tuple is untracked (``transcode.untrack``).
+    buffer just freed. The tuples are untracked (``transcode.untrack``).
     """
     if pub.closed:
         pub.metrics.dropped("closed")
@@ -91,9 +93,13 @@ def spool_event_json(pub: Any, spool: Spool, event: dict[str, Any], canonical: b
             return False
         # (typed Any: compiled code would keep a tuple unboxed and box a new one per use,
         # and the one pushed would not be the one untracked)
+        ref: Any = got[0]
         item: Any = (got[1], got[2], got[3], digest)
-        untrack(item)  # (it holds a view, which stays tracked: see _transcode.c)
-        push(pub, (got[0], key, item))
+        entry: Any = (ref, key, item)
+        # None of them can be part of a cycle: the collector need not walk them while they
+        # wait (the view they hold stays tracked: see _transcode.c)
+        untrack(ref, item, entry)
+        push(pub, entry)
     finally:
         lock.release()
     return True

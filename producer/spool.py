@@ -132,6 +132,7 @@ class Spool:
         self.closed = False
         self._plain = fsync != "always"  # appends may take append's common case (not closed)
         self._heads: dict[bytes, tuple[bytes, int]] = {}  # see _key_head
+        self._prefaulting = False  # a background thread calls prefault (see _new_segment)
         # Records appended, counted here and moved to Prometheus by sync_metrics (a
         # Counter.inc per record costs about as much as the write itself); the count at the
         # last report and at the last sync (whether there is anything to sync).
@@ -193,6 +194,14 @@ class Spool:
         seg.open_for_append(
             capacity=max(self.segment_bytes, len(_MAGIC) + need) if mapped else None
         )
+        if self._prefaulting:
+            # The background thread wakes every few tens of ms: until then each first write
+            # to a page of the new segment would fault with the GIL held, about 5-7 us a
+            # page on ext4 here. Populating the first pages now costs about as much kernel
+            # time, once per roll, but with the GIL released (segment.prefault).
+            todo = seg.prefault_range(PREFAULT_AHEAD // 4)
+            if todo is not None:
+                prefault(*todo)
         old = self._segments.get(no)
         if old is not None:  # a loaded segment reopened for writing: counted once
             self._size -= old.size
@@ -243,10 +252,10 @@ class Spool:
         ref = self.append_locked(key, value, False, None, sha256_hex)
         if ref is None:
             return None
-        view = seg.view
-        if view is None or seg.mm is None or ref != (seg.no, seg.count - 1):
+        view = seg.view  # (None once the segment is closed: then so is its mapping)
+        if view is None or ref[0] != seg.no:
             return ref, value, 0, len(value)  # a file without a mapping, or the next segment
-        end = seg.size
+        end = seg.size  # (the record is the segment's last)
         return ref, view, end - len(value), end
 
     def append_locked(
@@ -480,6 +489,7 @@ class Spool:
 
         The appending callers then copy into pages that are writable already, instead of
         each first write to a page faulting with the GIL held (see ``segment.py``)."""
+        self._prefaulting = True
         seg = self._active
         if seg.populated - seg.size > PREFAULT_AHEAD // 2:  # (unlocked: a hint only)
             return

@@ -193,3 +193,30 @@ def test_append_view_locked_views_outlive_the_segments_closing(tmp_path: Path) -
     again = Spool(directory=tmp_path)
     assert [(r, v) for r, _, v in again.iter_pending()] == [(r, v) for r, v, _ in got]
     again.close()
+
+
+def test_a_new_segment_is_populated_when_a_thread_prefaults(tmp_path: Path) -> None:
+    """Once a background thread prefaults (disk mode), a roll faults the first pages of the
+    new segment in at once (GIL released) instead of leaving each to fault on its first
+    write; a spool nobody prefaults (memory mode) does not."""
+    from tooltrail.producer import segment  # noqa: PLC0415
+    from tooltrail.producer.spool import PREFAULT_AHEAD  # noqa: PLC0415
+
+    if not segment._prefault_supported:
+        pytest.skip("no MADV_POPULATE_WRITE here")
+    quiet = Spool(directory=tmp_path / "quiet", segment_bytes=4 << 20)
+    quiet.roll()
+    assert quiet._active.populated == 0
+    quiet.close()
+    spool = Spool(directory=tmp_path / "busy", segment_bytes=4 << 20)
+    first = spool._active
+    spool.prefault()  # what disk mode's background thread does
+    assert first.populated >= PREFAULT_AHEAD // 2
+    assert spool.append(b"k", b"v") is not None
+    spool.roll()
+    second = spool._active
+    assert second is not first
+    assert second.populated >= PREFAULT_AHEAD // 4 - os.sysconf("SC_PAGE_SIZE")
+    assert spool.append(b"k", b"w") is not None
+    assert values(spool) == [b"v", b"w"]
+    spool.close()

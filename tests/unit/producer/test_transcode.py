@@ -273,13 +273,17 @@ def test_disk_mode_caller_hands_over_a_view_of_the_spooled_json_and_the_hash(tmp
     body, _ = canonical(event)
     assert spool_event_json(pub, spool, event, body)
     ((ref, key, item),) = pub._handoff
+    entry = pub._handoff[0]
     assert key == event["session_id"].encode()
     buf, start, stop, digest = item
     # the JSON as it is in the spool's mapping (the caller's bytes are let go) and the hash;
-    # the tuple not walked by the collector meanwhile
+    # the tuples not walked by the collector meanwhile
     assert isinstance(buf, memoryview) and buf[start:stop] == body
     assert digest == event["event_hash"]
     assert not gc.is_tracked(item)
+    assert not gc.is_tracked(entry) and not gc.is_tracked(ref)
+    assert gc.is_tracked(buf)  # (a view must stay tracked: see _transcode.c)
+    del entry
     assert [(r, v) for r, _, v in spool.iter_pending()] == [(ref, body)]
     expected = fast_single_object_serializer(TOOL_CALL_EVENT)(event)
     many = json_transcoder(fast_single_object_serializer(TOOL_CALL_EVENT))
