@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tooltrail.producer.chain import SessionChain
+from tooltrail.producer.percall import untrack
 from tooltrail.producer.publisher import Publisher
 from tooltrail.producer.signing import Signer
 
@@ -45,8 +46,15 @@ class Emitter:
         self._publish: Any = publisher.publish  # (bound once: called once per event)
         self.max_pending = max_pending
         self._on_lost = on_lost
-        # A publisher that takes a batch (Kafka memory mode) gets the drained events at once.
+        # A publisher that takes a batch (Kafka memory mode) gets the drained events at once,
+        # and their canonical JSON from the chain when it takes that (unsigned events: the
+        # JSON holds no signature), so it need not encode the event dicts
         self._many = _batch_method(publisher)
+        self._many_canonical = (
+            self._many is not None
+            and signer is None
+            and "canonical" in inspect.signature(self._many).parameters
+        )
         # disk mode's per-event path (see KafkaPublisher.canonical_spooler): what publish()
         # does for an unsigned event (no signer) published without the durable flag
         spooler = _stands_for_publish(publisher, "canonical_spooler")
@@ -73,6 +81,9 @@ class Emitter:
                         self._drain_locked(_HELP_BATCH)
                 except Exception:
                     log.exception("tooltrail: could not publish queued events")
+            # Waiting for the worker, the event is not walked by the collector's young
+            # passes (it holds no containers the collector needs to see: see percall.py)
+            untrack(event)
             self._queue.append(event)
             if self._idle:
                 self._wake.set()
@@ -109,6 +120,7 @@ class Emitter:
         queue = self._queue
         many = None if self._canonical else self._many
         batch: list[dict[str, Any]] = []
+        bodies: list[bytes] | None = [] if self._many_canonical else None
         for _ in range(limit):
             try:
                 event = queue.popleft()
@@ -118,15 +130,20 @@ class Emitter:
                 if many is None:
                     self._publish_locked(event, False)
                 else:
-                    self._seal(event)
+                    chain = self._seal(event)
                     batch.append(event)
+                    if bodies is not None:
+                        bodies.append(chain.last_body)
             except Exception:
                 self._on_lost("publish_error")
                 log.exception("tooltrail: could not publish event %s", event.get("event_id"))
         if batch:
             assert many is not None
             try:
-                many(batch)
+                if bodies is not None:
+                    many(batch, canonical=bodies)
+                else:
+                    many(batch)
             except Exception:
                 for _ in batch:
                     self._on_lost("publish_error")
@@ -165,12 +182,10 @@ class Emitter:
         self.drain()
 
 
-def _batch_method(publisher: Publisher) -> Callable[[list[dict[str, Any]]], None] | None:
+def _batch_method(publisher: Publisher) -> Callable[..., None] | None:
     """``publisher.publish_many`` when it stands for ``publish`` (a subclass that overrides
     ``publish`` but not ``publish_many`` gets its own ``publish`` called, event by event)."""
-    many: Callable[[list[dict[str, Any]]], None] | None = _stands_for_publish(
-        publisher, "publish_many"
-    )
+    many: Callable[..., None] | None = _stands_for_publish(publisher, "publish_many")
     return many
 
 

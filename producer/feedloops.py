@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tooltrail.producer.percall import untrack
 from tooltrail.producer.spool import Spool
 from tooltrail.producer.spooled import event_from_canonical
-from tooltrail.producer.transcode import untrack
 
 
 def spool_then_handoff(  # noqa: PLR0917 - positional: called once per event
@@ -77,7 +77,7 @@ def spool_event_json(pub: Any, spool: Spool, event: dict[str, Any], canonical: b
     the garbage collector's young passes would walk it and promote it). Nor does
     ``canonical`` wait there: that costs each call about a microsecond, as the next call's
     JSON then goes to memory not touched for a thousand calls (cache misses), not to the
-    buffer just freed. The tuples are untracked (``transcode.untrack``).
+    buffer just freed. The tuples are untracked (``percall.untrack``).
     """
     if pub.closed:
         pub.metrics.dropped("closed")
@@ -108,6 +108,36 @@ def spool_event_json(pub: Any, spool: Spool, event: dict[str, Any], canonical: b
 def handed_json(item: Any) -> bytes:
     """The canonical JSON of a :func:`spool_event_json` item."""
     return bytes(memoryview(item[0])[item[1] : item[2]])
+
+
+def encode_events(
+    events: list[dict[str, Any]], canonical: list[bytes] | None, encode: Any, many: Any
+) -> tuple[list[tuple[bytes, bytes]], list[tuple[dict[str, Any], Exception]]]:
+    """``(key, wire bytes)`` of each sealed event, in order, and ``(event, exception)`` of
+    those that do not encode (memory mode's ``publish_many``).
+
+    With ``canonical`` (each event's canonical JSON) and a transcoder's ``many``, unsigned
+    events are read from their JSON, all in one call (the GIL released); the others, and
+    any the transcoder gives back as None, are encoded from the dict by ``encode``."""
+    wire: list[bytes | None] | None = None
+    if canonical is not None and many is not None:
+        wire = many(
+            [
+                (body, integrity_json(e["event_hash"]))
+                for e, body in zip(events, canonical, strict=True)
+            ]
+        )
+    out: list[tuple[bytes, bytes]] = []
+    failed: list[tuple[dict[str, Any], Exception]] = []
+    for i, event in enumerate(events):
+        try:
+            value = wire[i] if wire is not None and event["signature"] is None else None
+            if value is None:
+                value = encode(event, None)
+            out.append((event["session_id"].encode(), value))
+        except Exception as exc:
+            failed.append((event, exc))
+    return out, failed
 
 
 def integrity_json(event_hash: str) -> bytes:

@@ -54,7 +54,7 @@ from tooltrail.closing import Closing
 from tooltrail.errors import ConfigError
 from tooltrail.producer.delivery import Delivery
 from tooltrail.producer.feed import SpoolFeed
-from tooltrail.producer.feedloops import spool_event, spool_event_json
+from tooltrail.producer.feedloops import encode_events, spool_event, spool_event_json
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.publisher import Serializer, default_serializer
 from tooltrail.producer.spool import RecordRef, Spool
@@ -272,16 +272,19 @@ class KafkaPublisher(SpoolFeed, Delivery, Closing):
                         return True
         return self.publish_bytes(key, value, durable=durable)
 
-    def publish_many(self, events: list[dict[str, Any]]) -> None:
+    def publish_many(
+        self, events: list[dict[str, Any]], canonical: list[bytes] | None = None
+    ) -> None:
         """:meth:`publish` of each event (not durable), in order, produced under one lock hold
-        in ``memory`` mode (the capture layer's background thread drains its queue here)."""
-        encode, encoded = self.serializer, []
-        for event in events:
-            try:
-                encoded.append((event["session_id"].encode(), encode(event, None)))
-            except Exception:
-                self.metrics.dropped("encode_error")
-                log.exception("tooltrail: event %s does not encode", event.get("event_id"))
+        in ``memory`` mode (the capture layer's background thread drains its queue here).
+
+        ``canonical``: each event's canonical JSON (from the hash chain), read straight into
+        Avro by the transcoder (transcode.py, the GIL released) where there is one, instead
+        of encoding the event dicts."""
+        encoded, failed = encode_events(events, canonical, self.serializer, self._many)
+        for event, exc in failed:
+            self.metrics.dropped("encode_error")
+            log.error("tooltrail: event %s does not encode", event.get("event_id"), exc_info=exc)
         done = 0
         if self._memory:
             produce, topic, deliver = self._producer.produce, self.topic, self._deliver_plain
@@ -469,15 +472,16 @@ def _disk_handoff(serializer: Serializer, durability: str, inflight: int) -> tup
     """The transcoder's ``many`` (or None), the caller's spool-and-handoff step, and how many
     records the handoff holds at most before the replay takes over.
 
-    In disk mode the poll thread reads the spooled canonical JSON straight into Avro when it
+    In memory mode the transcoder reads the events' canonical JSON in ``publish_many``. In
+    disk mode the poll thread reads the spooled canonical JSON straight into Avro when it
     can (transcode.py), so the caller hands over where the JSON is and its hash (about 200
     bytes a record), not the event dict (about 2 KB, encoded by ``serializer``): the handoff
     then takes 4 x ``inflight`` records, for the same memory, and rides out a stall of the
     poll thread (a new producer's first second: 100-300 ms turns) without switching to the
     replay, which reads the spool files back."""
-    transcoder = json_transcoder(serializer) if durability == "disk" else None
-    if transcoder is None:
-        return None, spool_event, inflight
+    transcoder = json_transcoder(serializer)
+    if transcoder is None or durability != "disk":
+        return (None if transcoder is None else transcoder.many), spool_event, inflight
     return transcoder.many, spool_event_json, 4 * inflight
 
 

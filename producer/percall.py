@@ -17,6 +17,14 @@ try:
     from tooltrail.producer import _percall
 except ImportError:  # a pure-Python install, or no libcrypto shared library
     _percall = None  # type: ignore[assignment]
+try:
+    from tooltrail.producer import _transcode
+except ImportError:  # a pure-Python install
+    _transcode = None  # type: ignore[assignment]
+
+
+def _no_untrack(*objs: object) -> None:
+    """Without the extension: objects stay tracked (only a cost, see ``untrack``)."""
 
 
 def _hashlib_sha256_hex(data: bytes) -> str:
@@ -31,3 +39,7 @@ sha256_hex: Callable[[bytes], str] = (
 put_record: Callable[[Any, int, bytes, int, bytes, str], int] | None = (
     None if _percall is None else _percall.put_record
 )
+# The garbage collector stops traversing exact dicts and tuples given (``_transcode.c``; a
+# container put into one later tracks it again): events and records waiting in a queue for
+# a background thread are not walked, nor promoted, by its young passes meanwhile.
+untrack: Callable[..., None] = _no_untrack if _transcode is None else _transcode.untrack

@@ -17,7 +17,6 @@ one, :func:`json_transcoder` returns None and the caller hands over event dicts 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from tooltrail.producer.avro_fast import FastSingleObjectSerializer, UnsupportedSchema
@@ -30,14 +29,6 @@ except ImportError:  # a pure-Python install
 
 log = logging.getLogger("tooltrail.producer.kafka")
 
-
-def _no_untrack(*objs: object) -> None:
-    """Without the extension: objects stay tracked (only a cost, see ``untrack``)."""
-
-
-# The garbage collector stops traversing a dict or tuple (``_transcode.c``): what disk
-# mode's caller hands over waits without the collector's young passes walking it.
-untrack: Callable[..., None] = _no_untrack if _transcode is None else _transcode.untrack
 _PRIMITIVES = {
     "null": "null",
     "boolean": "boolean",

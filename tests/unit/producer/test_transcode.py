@@ -234,7 +234,7 @@ def test_encode_into_transcodes_handed_over_json_and_falls_back_per_item(
 def test_untrack_stops_tracking_until_a_container_goes_in() -> None:
     import gc  # noqa: PLC0415
 
-    from tooltrail.producer.transcode import untrack  # noqa: PLC0415
+    from tooltrail.producer.percall import untrack  # noqa: PLC0415
 
     event = {"agent": {"id": "a"}, "redactions": []}
     assert gc.is_tracked(event)
@@ -295,3 +295,83 @@ def test_disk_mode_caller_hands_over_a_view_of_the_spooled_json_and_the_hash(tmp
     assert buf[start:stop] == body
     pub._handoff.clear()
     del buf, item
+
+
+def test_memory_mode_encodes_from_the_canonical_json_the_same_bytes(
+    transcoder: JsonTranscoder,
+) -> None:
+    """publish_many's encoding (memory mode): unsigned events read from their canonical
+    JSON equal the writer's bytes; a signed event, and JSON the transcoder gives back as
+    None, are encoded from the dict; an event that does not encode is reported, in place."""
+    from tooltrail.producer.feedloops import encode_events  # noqa: PLC0415
+
+    encode = fast_single_object_serializer(TOOL_CALL_EVENT)
+    events = sealed_events({"a": [1, 2.5, None]}, {"ok": True}, {"k": "v"}, "request_response", "w")
+    bodies = [canonical(e)[0] for e in events]
+    signed = dict(events[1], signature="c2ln", key_id="k1")
+    bad = dict(events[2], outcome="not-an-outcome")
+    batch = [events[0], signed, bad, events[3], events[4]]
+    texts = [bodies[0], bodies[1], canonical(bad)[0], b'{"broken":', bodies[4]]
+    calls: list[int] = []
+
+    def many(jobs: list[tuple[Any, bytes | None]]) -> list[bytes | None]:
+        calls.append(len(jobs))
+        return transcoder.many(jobs)
+
+    out, failed = encode_events(batch, texts, encode, many)
+    assert calls == [5]  # one call for the batch
+    kept = (events[0], signed, events[3], events[4])
+    assert out == [(e["session_id"].encode(), encode(e, None)) for e in kept]
+    assert [e for e, _ in failed] == [bad]
+    assert encode_events(batch, None, encode, None)[0] == out  # without the transcoder
+
+
+def test_the_capture_worker_hands_memory_mode_the_chains_json(tmp_path: Any) -> None:
+    """Offloaded events wait untracked; the worker passes each sealed event's canonical JSON
+    to a publish_many that takes it, and none when events are signed."""
+    import gc  # noqa: PLC0415
+
+    from tooltrail.producer.chain import SessionChain  # noqa: PLC0415
+    from tooltrail.producer.emitter import Emitter  # noqa: PLC0415
+    from tooltrail.producer.metrics import ProducerMetrics  # noqa: PLC0415
+    from tooltrail.producer.signing import HmacKey  # noqa: PLC0415
+
+    class Batching:
+        def __init__(self) -> None:
+            self.metrics = ProducerMetrics()
+            self.calls: list[tuple[list[dict[str, Any]], list[bytes] | None]] = []
+
+        def publish(self, event: dict[str, Any], *, durable: bool = False) -> bool:
+            raise AssertionError("batched")
+
+        def publish_many(
+            self, events: list[dict[str, Any]], canonical: list[bytes] | None = None
+        ) -> None:
+            self.calls.append((list(events), canonical))
+
+    template = sealed_events(None, None, {}, "none", "")[1]
+    for signer in (None, HmacKey(key_id="k1", secret=b"k" * 32)):
+        pub = Batching()
+        emitter = Emitter(
+            publisher=pub, signer=signer, offload=True, max_pending=100, on_lost=print
+        )
+        fresh = [dict(template, seq=None, prev_hash=None, session_id="s") for _ in range(3)]
+        for e in fresh:
+            for name in INTEGRITY_FIELDS:
+                e.pop(name, None)
+            emitter.emit(e)
+            assert not gc.is_tracked(e)
+        emitter.close()
+        events = [e for batch, _ in pub.calls for e in batch]
+        assert [e["seq"] for e in events] == [1, 2, 3]
+        bodies = [b for _, c in pub.calls for b in (c or [])]
+        if signer is None:
+            chain = SessionChain(session_id="s")
+            expected = []
+            for e in fresh:
+                body = {k: v for k, v in e.items() if k not in INTEGRITY_FIELDS}
+                chain.seal(body)
+                expected.append(chain.last_body)
+            assert bodies == expected
+        else:
+            assert all(c is None for _, c in pub.calls)
