@@ -5,7 +5,8 @@
  *   OpenSSL 3, sets the digest up again each time: about 0.2 us of every event_hash and
  *   keyed hash here. The libcrypto used is the one hashlib loaded (dlopen with
  *   RTLD_NOLOAD), so nothing is linked at build time and no OpenSSL headers are needed;
- *   where none is found the module does not import and percall.py uses hashlib.
+ *   where none is found the module does not import and percall.py uses hashlib. Like
+ *   hashlib, it releases the GIL while hashing 2 KiB or more.
  *
  * put_record(buffer, pos, prefix, key_crc, value, sha256_hex): one hashed spool record
  *   (segment.py's format: <u32 length | HASHED><u32 check><prefix><value>, the check being
@@ -64,12 +65,20 @@ static int digest(const void *data, size_t n, unsigned char md[32]) {
 }
 
 static const char HEX[] = "0123456789abcdef";
+#define GIL_MINSIZE 2048 /* bytes; hashlib's HASHLIB_GIL_MINSIZE */
 
 static PyObject *sha256_hex(PyObject *self, PyObject *arg) {
     Py_buffer view;
     unsigned char md[32];
+    int ok;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
-    int ok = digest(view.buf, (size_t)view.len, md);
+    if (view.len >= GIL_MINSIZE) { /* as hashlib: other threads run while a large one hashes */
+        Py_BEGIN_ALLOW_THREADS
+        ok = digest(view.buf, (size_t)view.len, md);
+        Py_END_ALLOW_THREADS
+    } else {
+        ok = digest(view.buf, (size_t)view.len, md);
+    }
     PyBuffer_Release(&view);
     if (!ok) {
         PyErr_SetString(PyExc_RuntimeError, "OpenSSL SHA-256 failed");

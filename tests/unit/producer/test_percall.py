@@ -35,6 +35,12 @@ def test_sha256_hex_of_every_padding_boundary() -> None:
         assert percall.sha256_hex(data) == hashlib.sha256(data).hexdigest(), n
 
 
+def test_sha256_hex_of_large_inputs_hashed_without_the_gil() -> None:
+    for n in (2047, 2048, 2049, 1 << 20):  # from 2 KiB on, hashed with the GIL released
+        data = bytes(range(256)) * (n // 256) + b"x" * (n % 256)
+        assert percall.sha256_hex(data) == hashlib.sha256(data).hexdigest(), n
+
+
 def test_sha256_hex_refuses_what_is_not_bytes() -> None:
     with pytest.raises(TypeError):
         _percall.sha256_hex("text")
