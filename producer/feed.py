@@ -21,6 +21,7 @@ from tooltrail.producer.feedloops import (
     produce_into,
     spool_then_handoff,
     take,
+    transcode_each,
 )
 from tooltrail.producer.metrics import ProducerMetrics
 from tooltrail.producer.percall import sha256_hex
@@ -286,16 +287,16 @@ class SpoolFeed:
             records.append(item)
         out: list[bytes | None] = []
         if self._many is not None:
-            jobs = [(v, integrity_json(sha256_hex(v))) for _, _, v in records if is_canonical(v)]
-            if jobs:
-                out = self._many(jobs)
+            out = transcode_each(
+                self._many,
+                [
+                    (v, integrity_json(sha256_hex(v))) if is_canonical(v) else None
+                    for _, _, v in records
+                ],
+            )
         wire: list[tuple[RecordRef, bytes, bytes | None]] = []
-        j = 0
-        for ref, key, value in records:
-            encoded: bytes | None = None
-            if out and is_canonical(value):
-                encoded = out[j]
-                j += 1
+        for k, (ref, key, value) in enumerate(records):
+            encoded = out[k] if out else None
             try:
                 wire.append((ref, key, encoded or wire_bytes(value, self.serializer)))
             except Exception:

@@ -119,25 +119,40 @@ def encode_events(
     With ``canonical`` (each event's canonical JSON) and a transcoder's ``many``, unsigned
     events are read from their JSON, all in one call (the GIL released); the others, and
     any the transcoder gives back as None, are encoded from the dict by ``encode``."""
-    wire: list[bytes | None] | None = None
+    wire: list[bytes | None] = []
     if canonical is not None and many is not None:
-        wire = many(
+        wire = transcode_each(
+            many,
             [
                 (body, integrity_json(e["event_hash"]))
                 for e, body in zip(events, canonical, strict=True)
-            ]
+            ],
         )
     out: list[tuple[bytes, bytes]] = []
     failed: list[tuple[dict[str, Any], Exception]] = []
     for i, event in enumerate(events):
         try:
-            value = wire[i] if wire is not None and event["signature"] is None else None
+            value = wire[i] if wire and event["signature"] is None else None
             if value is None:
                 value = encode(event, None)
             out.append((event["session_id"].encode(), value))
         except Exception as exc:
             failed.append((event, exc))
     return out, failed
+
+
+def transcode_each(many: Any, docs: list[Any]) -> list[bytes | None]:
+    """The transcoder ``many``'s result for each ``(json, extra_json)`` of ``docs``, in
+    place: None where the entry is None (not one for the transcoder) or the transcoder gave
+    None back. One call for them all (the GIL released once)."""
+    jobs = [d for d in docs if d is not None]
+    if not jobs:
+        return [None] * len(docs)
+    out: list[bytes | None] = many(jobs)
+    if len(jobs) == len(docs):
+        return out
+    results = iter(out)
+    return [None if d is None else next(results) for d in docs]
 
 
 def integrity_json(event_hash: str) -> bytes:
@@ -178,21 +193,16 @@ def encode_into(
     :meth:`JsonTranscoder.many <tooltrail.producer.transcode.JsonTranscoder.many>`) all in
     one call, so the GIL is released once per batch; one it does not take is rebuilt into
     its event dict and encoded."""
-    out: list[Any] = []
-    if many is not None:
-        # (the item is the document: (buffer, start, stop, ...))
-        jobs = [(i, integrity_json(i[3])) for _, _, i in batch if i.__class__ is tuple]
-        if jobs:
-            out = many(jobs)
+    out: list[bytes | None] = []
+    if many is not None:  # (the item is the document: (buffer, start, stop, ...))
+        out = transcode_each(
+            many, [(i, integrity_json(i[3])) if i.__class__ is tuple else None for _, _, i in batch]
+        )
     failed: list[tuple[Any, Any, Exception]] = []
     append = ready.append
-    j = 0
-    for ref, key, item in batch:
+    for k, (ref, key, item) in enumerate(batch):
         try:
-            value = None
-            if item.__class__ is tuple and j < len(out):
-                value = out[j]
-                j += 1
+            value = out[k] if out else None
             if value is None:
                 value = encode_item(item, encode)
         except Exception as exc:  # (the feed counts and logs it)
